@@ -1,0 +1,1 @@
+"""Prefect flows: thin wiring over ``tilmech.services`` (installed as ``tilmech.flows``)."""

@@ -1,0 +1,147 @@
+"""Articles: YAML front matter plus a Markdown body.
+
+``content/en/<slug>.md``::
+
+    ---
+    title: Establishment Ceremony Held for Smart Classroom in Kyrgyzstan
+    date: 2023-06-06
+    summary: One or two sentences for lists and feeds.
+    tags: [smart-classroom, knu]
+    author: UNESCO-ICHEI        # optional
+    ---
+    Markdown body...
+
+Title and summary are translated; date, slug, tags and author keep their meaning.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .errors import ConfigError, InputError
+from .yamldoc import read_yaml, validate
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_FENCE = re.compile(r"^---[ \t]*$", re.MULTILINE)
+
+
+class FrontMatter(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: str = Field(min_length=1)
+    date: dt.date
+    summary: str = ""
+    tags: tuple[str, ...] = ()
+    author: str | None = None
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date(cls, value: object) -> object:
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value.strip())
+            except ValueError:
+                raise ValueError("expected a date as YYYY-MM-DD") from None
+        if not isinstance(value, dt.date):
+            raise ValueError("expected a date as YYYY-MM-DD")
+        return value
+
+
+@dataclass(frozen=True)
+class Article:
+    slug: str
+    title: str
+    date: dt.date
+    body: str
+    summary: str = ""
+    tags: tuple[str, ...] = ()
+    author: str | None = None
+    source: str = ""
+    body_line: int = 1  # line of the body's first line in the source file
+    extra: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def content_hash(self) -> str:
+        """sha256 of everything that is translated or published from this article."""
+        h = hashlib.sha256()
+        for part in (self.slug, self.title, self.date.isoformat(), self.summary, "\x1f".join(self.tags),
+                     self.author or "", self.body):
+            h.update(part.encode("utf-8"))
+            h.update(b"\x00")
+        return h.hexdigest()
+
+
+def read_article(text: str, slug: str, source: str | None = None) -> Article:
+    """Parse an article from its text. ``source`` names it in errors."""
+    source = source or f"{slug}.md"
+    if not SLUG_RE.match(slug):
+        raise InputError(source, None, f"bad file name {slug!r}: use lower-case letters, digits and hyphens (e.g. smart-classroom-kyrgyzstan.md)")
+    text = text.lstrip("\ufeff").replace("\r\n", "\n")
+    if not text.startswith("---"):
+        raise InputError(source, 1, "missing front matter: start the file with a line '---', then title: and date:, then '---'")
+    match = _FENCE.search(text, 3)
+    first_line_end = text.find("\n")
+    if first_line_end < 0 or text[:first_line_end].strip() != "---" or match is None:
+        raise InputError(source, 1, "front matter is not closed: add a line '---' after the title:, date: ... lines")
+    yaml_text = text[first_line_end + 1 : match.start()]
+    doc = read_yaml(yaml_text, source, line_offset=1)
+    if not isinstance(doc.data, dict):
+        raise InputError(source, 2, "front matter must be a mapping (title: ..., date: ...)")
+    meta = validate(FrontMatter, doc)
+    body_start = text.find("\n", match.end())
+    body = "" if body_start < 0 else text[body_start + 1 :]
+    body_line = text.count("\n", 0, body_start + 1) + 1 if body_start >= 0 else 1
+    return Article(
+        slug=slug, title=meta.title.strip(), date=meta.date, body=body, summary=meta.summary.strip(),
+        tags=tuple(meta.tags), author=meta.author, source=source, body_line=body_line,
+    )
+
+
+def write_article(article: Article, *, lang: str | None = None, original: str | None = None) -> str:
+    """Render ``article`` as front matter plus Markdown (for published bundles)."""
+    meta: dict[str, object] = {"title": article.title, "date": article.date.isoformat()}
+    if article.summary:
+        meta["summary"] = article.summary
+    if article.tags:
+        meta["tags"] = list(article.tags)
+    if article.author:
+        meta["author"] = article.author
+    if lang:
+        meta["lang"] = lang
+    if original:
+        meta["translation_of"] = original
+    front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000)
+    body = article.body if article.body.endswith("\n") or not article.body else article.body + "\n"
+    return f"---\n{front}---\n\n{body.lstrip(chr(10))}"
+
+
+def load_article(path: Path, root: Path | None = None) -> Article:
+    source = str(path.relative_to(root)) if root and path.is_relative_to(root) else str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(source, None, f"not UTF-8 text (byte {exc.start}): save the file as UTF-8") from None
+    return read_article(text, path.stem, source)
+
+
+def load_articles(folder: Path, root: Path | None = None, slugs: tuple[str, ...] | list[str] | None = None) -> list[Article]:
+    """All articles of ``folder`` (``*.md``), sorted by slug; ``slugs`` selects some."""
+    if not folder.is_dir():
+        raise ConfigError(f"{folder}: content folder not found: create it and put the English articles (*.md) in it")
+    paths = sorted(folder.glob("*.md"))
+    if slugs:
+        known = {p.stem: p for p in paths}
+        missing = [s for s in slugs if s not in known]
+        if missing:
+            raise ConfigError(f"no article named {', '.join(missing)} in {folder.name}/ (known: {', '.join(sorted(known)) or 'none'})")
+        paths = [known[s] for s in slugs]
+    return [load_article(p, root) for p in paths]

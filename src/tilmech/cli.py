@@ -1,0 +1,349 @@
+"""The ``tilmech`` command. Errors are rendered here, once: one line, no traceback, an exit code.
+
+Exit codes: 0 ok, 1 the work failed, 2 usage or configuration, 3 environment not
+ready (a model, the database).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from .errors import TilmechError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Context:
+    def __init__(self, project: Path | None, user: str | None, verbose: bool) -> None:
+        self.project = project
+        self.user = user
+        self.verbose = verbose
+        self._runtime: Any = None
+
+    @property
+    def runtime(self) -> Any:
+        if self._runtime is None:
+            from .runtime import load_runtime
+
+            self._runtime = load_runtime(self.project, self.user)
+        return self._runtime
+
+    @property
+    def project_dir(self) -> str:
+        return str(self.runtime.settings.root)
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+def _err(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _prepare_prefect(verbose: bool) -> None:
+    """Quiet, offline-friendly Prefect defaults; the user's own settings win."""
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "CRITICAL")
+    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING" if verbose else "CRITICAL")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Project folder (holding tilmech.yaml). Default: the current folder or the nearest parent.")
+@click.option("--user", default=None, help="Who is acting, for the history. Default: $TILMECH_USER or the login name.")
+@click.option("-v", "--verbose", is_flag=True, help="Show Prefect's logs.")
+@click.version_option(package_name="tilmech")
+@click.pass_context
+def cli(ctx: click.Context, project: Path | None, user: str | None, verbose: bool) -> None:
+    """Tilmech: English articles to reviewed Russian, Kyrgyz and Chinese editions."""
+    ctx.obj = Context(project, user, verbose)
+
+
+# -- translate ------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--lang", "languages", multiple=True, metavar="L", help="Target language (repeatable). Default: all.")
+@click.option("--article", "articles", multiple=True, metavar="SLUG", help="Article (repeatable). Default: all.")
+@pass_ctx
+def translate(ctx: Context, languages: tuple[str, ...], articles: tuple[str, ...]) -> None:
+    """Translate new and changed text of content/en/ into the review queue (flow translate-articles)."""
+    from . import progress
+
+    rt = ctx.runtime
+    rt.settings.resolve_languages(languages)  # fail early on an unknown language
+    _prepare_prefect(ctx.verbose)
+    from .flows.translate import translate_articles
+
+    with progress.showing():
+        reports = translate_articles(project=ctx.project_dir, languages=list(languages) or None,
+                                     articles=list(articles) or None, user=rt.user)
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="translate")
+    for column in ("lang", "engine", "articles", "segments", "new", "memory", "unchanged", "flagged"):
+        table.add_column(column, justify="left" if column in ("lang", "engine") else "right")
+    for r in reports:
+        table.add_row(r.lang, r.engine, str(r.articles), str(r.segments), str(r.new), str(r.from_memory),
+                      str(r.unchanged), str(r.flagged))
+    Console().print(table)
+
+
+# -- models ----------------------------------------------------------------------------------------
+
+
+@cli.group()
+def models() -> None:
+    """Argos Translate models: install (online by pair, offline from a file) and list."""
+
+
+@models.command("install")
+@click.argument("items", nargs=-1, required=True, metavar="(PAIR | FILE.argosmodel)...")
+def models_install(items: tuple[str, ...]) -> None:
+    """Install models: a pair such as en-ky downloads from the Argos index; a file path installs offline."""
+    from .mt import argos
+
+    for item in items:
+        if item.endswith(".argosmodel") or Path(item).is_file():
+            model = argos.install_file(Path(item))
+        else:
+            source, target = argos.parse_pair(item)
+            model = argos.install_pair(source, target)
+        click.echo(f"installed {model.pair} {model.name} {model.version}".rstrip() + f" in {model.path}")
+
+
+@models.command("list")
+def models_list() -> None:
+    """Installed models."""
+    from .mt import argos
+
+    found = argos.installed_models()
+    if not found:
+        _err("no models installed: `tilmech models install en-ru en-ky en-zh` (online) "
+             "or `tilmech models install FILE.argosmodel` (offline)")
+        return
+    for m in found:
+        click.echo(f"{m.pair}\t{m.name or '-'}\t{m.version or '-'}\t{m.path}")
+
+
+# -- review -----------------------------------------------------------------------------------------
+
+
+@cli.group()
+def review() -> None:
+    """The review queue: list, show, edit, approve, send back."""
+
+
+def _findings(items: Any) -> str:
+    return "; ".join(f"{f.severity}: {f.message}" for f in items)
+
+
+@review.command("list")
+@click.option("--lang", default=None, metavar="L")
+@click.option("--state", default=None, metavar="S", help="draft, needs-work or approved.")
+@click.option("--article", default=None, metavar="SLUG")
+@pass_ctx
+def review_list(ctx: Context, lang: str | None, state: str | None, article: str | None) -> None:
+    """Segments and their translations, in article order."""
+    from .services import review_list as list_items
+
+    items = list_items(ctx.runtime, lang, state, article)
+    for it in items:
+        flag = f"  [{len(it.findings)} QA]" if it.findings else ""
+        click.echo(f"{it.segment_id}  {it.lang}  {it.state:<10}  {it.article}  {_short(it.text)}{flag}")
+    _err(f"{len(items)} segments")
+
+
+def _short(text: str, width: int = 70) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@review.command("show")
+@click.argument("segment_id")
+@click.option("--lang", default=None, metavar="L")
+@pass_ctx
+def review_show(ctx: Context, segment_id: str, lang: str | None) -> None:
+    """A segment: source, machine draft, current text, QA findings and history."""
+    from .services import review_show as show
+
+    view = show(ctx.runtime, segment_id, lang)
+    click.echo(f"segment {view.segment_id}  article {view.article}")
+    click.echo(f"source:   {view.source}")
+    for tag, label in view.placeholders.items():
+        click.echo(f"          {tag} = {label}")
+    for it in view.items:
+        click.echo(f"\n[{it.lang}] {it.state}  engine {it.engine} ({it.origin})"
+                   + (f"  score {it.score:.3f}" if it.score is not None else ""))
+        click.echo(f"machine:  {it.machine}")
+        click.echo(f"current:  {it.text}")
+        for f in it.findings:
+            click.echo(f"QA {f.severity}: {f.message}")
+        for h in view.history.get(it.lang, ()):
+            click.echo(f"  {h.at}  {h.who}  {h.action}  {h.before_state or '-'} → {h.after_state}")
+    if not view.items:
+        _err("no translations yet: run `tilmech translate`")
+
+
+@review.command("edit")
+@click.argument("segment_id")
+@click.option("--lang", required=True, metavar="L")
+@click.option("--text", required=True, help="The new translation, with the source's placeholders ({1}, {/1}).")
+@pass_ctx
+def review_edit(ctx: Context, segment_id: str, lang: str, text: str) -> None:
+    """Replace a translation; it goes (back) to draft and QA runs again."""
+    from .services import review_edit as edit
+
+    item = edit(ctx.runtime, segment_id, lang, text)
+    click.echo(f"{item.segment_id} {item.lang} {item.state}")
+    if item.findings:
+        _err("QA: " + _findings(item.findings))
+
+
+@review.command("approve")
+@click.argument("segment_ids", nargs=-1)
+@click.option("--lang", required=True, metavar="L")
+@click.option("--article", default=None, metavar="SLUG", help="Approve every segment of this article.")
+@pass_ctx
+def review_approve(ctx: Context, segment_ids: tuple[str, ...], lang: str, article: str | None) -> None:
+    """Approve segments (IDs...) or a whole article (--article SLUG); all or nothing."""
+    from .services import review_approve as approve
+
+    if segment_ids and article:
+        raise click.UsageError("give segment IDs or --article, not both")
+    count = approve(ctx.runtime, lang, segment_ids, article)
+    click.echo(f"approved {count} segments ({lang})")
+
+
+@review.command("send-back")
+@click.argument("segment_ids", nargs=-1, required=True)
+@click.option("--lang", required=True, metavar="L")
+@click.option("--note", default="", help="Why, for the translator.")
+@pass_ctx
+def review_send_back(ctx: Context, segment_ids: tuple[str, ...], lang: str, note: str) -> None:
+    """Mark segments needs-work."""
+    from .services import review_send_back as send_back
+
+    count = send_back(ctx.runtime, lang, segment_ids, note)
+    click.echo(f"sent back {count} segments ({lang})")
+
+
+@cli.command()
+@pass_ctx
+def status(ctx: Context) -> None:
+    """Segments per language and state."""
+    from .services import stats
+
+    data = stats(ctx.runtime)
+    for lang in ctx.runtime.settings.target_languages:
+        counts = data.get(lang, {})
+        total = sum(counts.values())
+        parts = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        click.echo(f"{lang}: {total} segments" + (f" ({parts})" if parts else ""))
+
+
+# -- releases and publishing --------------------------------------------------------------------------
+
+
+@cli.group()
+def release() -> None:
+    """Releases: create a snapshot of approved text, approve it (editors), list."""
+
+
+def _describe_release(info: Any) -> None:
+    _err(f"release {info.id}: {info.state}, created by {info.created_by} at {info.created_at}"
+         + (f", approved by {info.approved_by}" if info.approved_by else ""))
+    for lang, slugs in info.locales.items():
+        _err(f"  {lang}: {len(slugs)} articles" + (f" ({', '.join(slugs)})" if slugs else ""))
+    for lang, slugs in info.incomplete.items():
+        _err(f"  {lang}: not complete, left out: {', '.join(slugs)}")
+
+
+@release.command("create")
+@pass_ctx
+def release_create(ctx: Context) -> None:
+    """Snapshot the articles that are fully approved, per locale. Prints `release ID`."""
+    from .services import release_create as create
+
+    info = create(ctx.runtime)
+    click.echo(f"release {info.id}")
+    _describe_release(info)
+
+
+@release.command("approve")
+@click.argument("release_id", type=int)
+@pass_ctx
+def release_approve(ctx: Context, release_id: int) -> None:
+    """The editor's approval of release R; only approved releases can be published."""
+    from .services import release_approve as approve
+
+    info = approve(ctx.runtime, release_id)
+    click.echo(f"release {info.id} {info.state}")
+
+
+@release.command("list")
+@pass_ctx
+def release_list(ctx: Context) -> None:
+    """All releases."""
+    from .services import release_list as list_releases
+
+    for info in list_releases(ctx.runtime):
+        locales = " ".join(f"{k}:{len(v)}" for k, v in info.locales.items())
+        click.echo(f"{info.id}\t{info.state}\t{info.created_at}\t{locales}")
+
+
+@cli.command()
+@click.argument("release_id", type=int)
+@click.option("--to", "dest", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Target folder. Default: paths.publish of tilmech.yaml.")
+@pass_ctx
+def publish(ctx: Context, release_id: int, dest: Path | None) -> None:
+    """Publish approved release R as localized bundles (flow publish-release)."""
+    from .services import release_info
+
+    info = release_info(ctx.runtime, release_id)  # fail early: unknown release
+    if info.state != "approved":
+        from .errors import WorkflowError
+
+        raise WorkflowError(f"release {release_id} is not approved: an editor runs "
+                            f"`tilmech release approve {release_id}` first")
+    _prepare_prefect(ctx.verbose)
+    from .flows.publish import publish_release
+
+    report = publish_release(project=ctx.project_dir, release=release_id,
+                             to=str(dest.resolve()) if dest else None)
+    click.echo(f"published release {report.release} to {report.path}")
+    for locale, count in report.locales.items():
+        _err(f"  {locale}: {count} articles")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI, render TilmechError as one line and its exit code."""
+    try:
+        result = cli.main(args=argv, prog_name="tilmech", standalone_mode=False)
+    except click.exceptions.Abort:
+        _err("aborted")
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except TilmechError as exc:
+        _err(f"error: {exc}")
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        _err("interrupted")
+        sys.exit(130)
+    sys.exit(result if isinstance(result, int) else 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

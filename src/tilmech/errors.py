@@ -1,0 +1,78 @@
+"""The one exception tree of Tilmech.
+
+Every error a user can cause or fix is a :class:`TilmechError`. Its message says
+where the problem is and what to do; ``exit_code`` is what the CLI exits with and
+``http_status`` what a web surface answers. Errors are rendered in exactly one
+place per surface (``cli.main`` for the command line).
+
+Exit codes: 0 ok, 1 the work failed, 2 usage or configuration, 3 environment not
+ready (a model, the database): try again after fixing it.
+"""
+
+from __future__ import annotations
+
+
+class TilmechError(Exception):
+    """Base class: a problem the user can understand and act on."""
+
+    exit_code = 1
+    http_status = 500
+
+
+class UsageError(TilmechError):
+    """The request itself is wrong: unknown language, bad option, unknown id."""
+
+    exit_code = 2
+    http_status = 400
+
+
+class NotFound(UsageError):
+    """Something named by the user does not exist (a release, a segment, an article)."""
+
+    http_status = 404
+
+
+class ConfigError(UsageError):
+    """A project file (tilmech.yaml, a glossary, an article) is malformed."""
+
+    http_status = 422
+
+
+class InputError(ConfigError):
+    """Bad content in an input file, reported as ``file:line: what: problem``."""
+
+    def __init__(self, source: str, line: int | None, message: str) -> None:
+        self.source = source
+        self.line = line
+        self.detail = message
+        where = f"{source}:{line}" if line is not None else source
+        super().__init__(f"{where}: {message}")
+
+
+class EnvironmentNotReady(TilmechError):
+    """A model, a database or another part of the environment is missing."""
+
+    exit_code = 3
+    http_status = 503
+
+
+class ModelMissing(EnvironmentNotReady):
+    """No installed translation model for a language pair."""
+
+
+class WorkflowError(TilmechError):
+    """The action is not allowed in the current state (approve with critical QA, publish unapproved)."""
+
+    exit_code = 1
+    http_status = 409
+
+
+class TranslationFailed(TilmechError):
+    """One or more languages failed during a translate run."""
+
+    def __init__(self, failures: dict[str, TilmechError]) -> None:
+        self.failures = failures
+        lines = [f"{lang}: {err}" for lang, err in sorted(failures.items())]
+        super().__init__("translation failed for " + ", ".join(sorted(failures)) + "\n" + "\n".join(lines))
+        codes = {err.exit_code for err in failures.values()}
+        self.exit_code = max(codes) if codes else 1

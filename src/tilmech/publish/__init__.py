@@ -1,0 +1,172 @@
+"""Publishing: localized bundles of an approved release, switched in atomically.
+
+Layout of the target folder::
+
+    public/
+      releases/<id>/<locale>/index.html, <slug>.html, <slug>.md, manifest.json,
+                             LC_MESSAGES/messages.mo
+      current -> releases/<id>
+
+Everything of a release is written into a staging folder next to ``releases/``
+and renamed into place in one step; then the ``current`` link is replaced in one
+step. An interrupted publish leaves the previous release served and intact. The
+same release published twice gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from babel.dates import format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from ..articles import Article, write_article
+from ..errors import ConfigError, InputError
+from ..languages import Language, get_language
+from ..segments import render_html
+
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class PublishReport:
+    release: int
+    path: Path  # the release folder
+    current: Path  # the `current` link
+    locales: dict[str, int]  # locale -> number of articles
+    files: int
+
+
+# -- gettext catalogs ---------------------------------------------------------------
+
+
+def build_catalog(locales_dir: Path, lang: Language) -> bytes:
+    """Compile ``locales/<folder>/LC_MESSAGES/messages.po`` to .mo bytes (fuzzy entries left out)."""
+    path = locales_dir / lang.gettext / "LC_MESSAGES" / "messages.po"
+    if not path.is_file():
+        raise ConfigError(f"{path}: gettext catalog for {lang.code} is missing: create it with "
+                          f"`pybabel init -l {lang.gettext} -d {locales_dir.name} -i {locales_dir.name}/messages.pot`")
+    try:
+        with path.open("rb") as fh:
+            catalog = read_po(fh, locale=lang.gettext, abort_invalid=True)
+    except Exception as exc:
+        line = getattr(exc, "lineno", None)
+        raise InputError(str(path), line, f"invalid PO file: {exc}") from None
+    out = io.BytesIO()
+    write_mo(out, catalog, use_fuzzy=False)
+    return out.getvalue()
+
+
+def load_translations(mo: bytes | None) -> NullTranslations:
+    return Translations(io.BytesIO(mo)) if mo else NullTranslations()
+
+
+# -- rendering ----------------------------------------------------------------------------
+
+
+def _environment(translations: NullTranslations) -> Environment:
+    env = Environment(loader=PackageLoader("tilmech.publish", "templates"), autoescape=select_autoescape(["html"]),
+                      extensions=["jinja2.ext.i18n"], undefined=StrictUndefined, keep_trailing_newline=True)
+    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+def localized_date(article: Article, lang: Language) -> str:
+    return format_date(article.date, format="long", locale=lang.locale)
+
+
+def build_locale(lang: Language, articles: dict[str, Article], available: dict[str, set[str]],
+                 mo: bytes | None, source_lang: str, release: int, glossary_version: str) -> dict[str, bytes]:
+    """All files of one locale's bundle, by relative path."""
+    env = _environment(load_translations(mo))
+    files: dict[str, bytes] = {}
+    ordered = sorted(articles.values(), key=lambda a: (a.date, a.slug), reverse=True)
+
+    def alternates(page: str, slug: str | None) -> list[dict[str, str]]:
+        out = []
+        for code in sorted(available):
+            if slug is not None and slug not in available[code]:
+                continue
+            other = get_language(code)
+            out.append({"bcp47": other.bcp47, "name": other.native_name, "href": f"../{code}/{page}"})
+        return out
+
+    entries = []
+    for article in ordered:
+        html_name, md_name = f"{article.slug}.html", f"{article.slug}.md"
+        date_localized = localized_date(article, lang)
+        files[md_name] = write_article(
+            article, lang=lang.code, original=None if lang.code == source_lang else article.slug).encode()
+        page = env.get_template("article.html").render(
+            lang=lang, article=article, date_localized=date_localized, body_html=Markup(render_html(article.body)),
+            alternates=alternates(html_name, article.slug))
+        files[html_name] = page.encode()
+        entries.append({"slug": article.slug, "title": article.title, "date": article.date.isoformat(),
+                        "date_localized": date_localized, "href": html_name,
+                        "paths": {"html": html_name, "markdown": md_name}})
+    files["index.html"] = env.get_template("index.html").render(
+        lang=lang, articles=entries, alternates=alternates("index.html", None)).encode()
+    if mo is not None:
+        files["LC_MESSAGES/messages.mo"] = mo
+    manifest: dict[str, Any] = {
+        "release": release,
+        "locale": lang.code,
+        "bcp47": lang.bcp47,
+        "glossary_version": glossary_version,
+        "articles": [{k: v for k, v in e.items() if k != "href"} for e in entries],
+        "files": [{"path": p, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+                  for p, data in sorted(files.items())],
+    }
+    files[MANIFEST] = (json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
+    return files
+
+
+# -- writing, atomically ---------------------------------------------------------------------
+
+
+def write_release(dest: Path, release: int, bundles: dict[str, dict[str, bytes]]) -> tuple[Path, Path]:
+    """Write ``bundles`` as ``dest/releases/<release>`` and point ``dest/current`` at it."""
+    releases = dest / "releases"
+    releases.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{release}.staging-", dir=releases))
+    try:
+        for locale, files in bundles.items():
+            for rel, data in files.items():
+                path = staging / locale / rel
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+        for path in sorted(staging.rglob("*"), reverse=True):
+            if path.is_file():
+                with path.open("rb") as fh:
+                    os.fsync(fh.fileno())
+        os.chmod(staging, 0o755)
+        final = releases / str(release)
+        if final.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{release}.old-", dir=releases))
+            os.replace(final, old / "release")
+            os.replace(staging, final)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    current = dest / "current"
+    link = dest / f".current-{release}.tmp"
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    os.symlink(Path("releases") / str(release), link)
+    os.replace(link, current)
+    return final, current

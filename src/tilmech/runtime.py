@@ -1,0 +1,66 @@
+"""The one place that wires settings, store, glossary and engines together."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from .glossary import Glossary, TermMatcher, load_glossary
+from .languages import Language
+from .mt import Engine, create_engine
+from .settings import Settings, load_settings
+from .store import Store
+
+
+def current_user() -> str:
+    return os.environ.get("TILMECH_USER") or getpass.getuser()
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    user: str = field(default_factory=current_user)
+    _engines: dict[str, Engine] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def store(self) -> Store:
+        return Store(self.settings.store_url)
+
+    @cached_property
+    def glossary(self) -> Glossary:
+        return load_glossary(self.settings.path("glossary"), self.settings.root)
+
+    @cached_property
+    def matcher(self) -> TermMatcher:
+        return TermMatcher(self.glossary)
+
+    def engine(self, lang: Language) -> Engine:
+        """The engine configured for ``lang``; created on first use, shared by languages using it."""
+        name = self.settings.engine_for(lang.code)
+        if name not in self._engines:
+            mt = self.settings.mt
+            self._engines[name] = create_engine(name, beam_size=mt.beam_size, max_batch_size=mt.max_batch_size,
+                                                max_decoding_length=mt.max_decoding_length,
+                                                compute_type=mt.compute_type)
+        return self._engines[name]
+
+    @property
+    def engine_calls(self) -> int:
+        return sum(e.calls for e in self._engines.values())
+
+    def close(self) -> None:
+        for engine in self._engines.values():
+            engine.close()
+        if "store" in self.__dict__:
+            self.store.close()
+
+
+def load_runtime(project: Path | str | None = None, user: str | None = None) -> Runtime:
+    settings = load_settings(Path(project) if project is not None else None)
+    runtime = Runtime(settings)
+    if user:
+        runtime.user = user
+    return runtime

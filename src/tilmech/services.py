@@ -1,0 +1,527 @@
+"""Use cases, called alike by the CLI, the flows and (later) the web workbench.
+
+Every function takes the :class:`~tilmech.runtime.Runtime` and plain values, and
+returns plain values (frozen dataclasses). Multi-row changes are one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from . import progress
+from .articles import Article, load_articles, read_article
+from .checks import Finding, Severity, check_translation
+from .errors import NotFound, UsageError, WorkflowError
+from .languages import get_language
+from .publish import PublishReport, build_catalog, build_locale, write_release
+from .review import State, after_edit, approve, parse_state, send_back
+from .runtime import Runtime
+from .segments import Segment, SegmentedArticle, segment_article
+from .store import (
+    ArticleRow,
+    HistoryRow,
+    MemoryRow,
+    ReleaseArticleRow,
+    ReleaseRow,
+    ReleaseSourceRow,
+    SegmentRow,
+    TranslationRow,
+    utcnow,
+)
+
+# -- ingest ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    articles: tuple[str, ...]
+    segments: int
+    new_segments: int
+    retired_segments: int
+
+
+def load_documents(rt: Runtime, slugs: Sequence[str] | None = None) -> list[SegmentedArticle]:
+    """The English articles (all, or those named), parsed and segmented."""
+    settings = rt.settings
+    articles = load_articles(settings.content_dir, settings.root, list(slugs) if slugs else None)
+    return [segment_article(a) for a in articles]
+
+
+def ingest(rt: Runtime, slugs: Sequence[str] | None = None) -> IngestReport:
+    """Record articles and their segments in the store; retire segments whose text is gone."""
+    docs = load_documents(rt, slugs)
+    new = retired = 0
+    with rt.store.session() as s:
+        for doc in docs:
+            a = doc.article
+            row = s.get(ArticleRow, a.slug)
+            if row is None:
+                s.add(ArticleRow(slug=a.slug, title=a.title, date=a.date, content_hash=a.content_hash,
+                                 source_path=a.source))
+            elif row.content_hash != a.content_hash:
+                row.title, row.date, row.content_hash, row.source_path = a.title, a.date, a.content_hash, a.source
+                row.updated_at = utcnow()
+            s.flush()
+            present = {seg.id for seg in doc.segments}
+            stored = {r.id: r for r in s.scalars(select(SegmentRow).where(SegmentRow.article == a.slug))}
+            for seg in doc.segments:
+                srow = stored.get(seg.id)
+                if srow is None:
+                    s.add(SegmentRow(id=seg.id, article=a.slug, field=seg.field, position=seg.index,
+                                     source=seg.text, placeholders=seg.placeholder_labels(), active=True))
+                    new += 1
+                else:
+                    srow.position, srow.active = seg.index, True
+            for sid, srow in stored.items():
+                if sid not in present and srow.active:
+                    srow.active = False
+                    retired += 1
+    return IngestReport(tuple(d.article.slug for d in docs), sum(len(d.segments) for d in docs), new, retired)
+
+
+# -- translate -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TranslateReport:
+    lang: str
+    engine: str
+    articles: int
+    segments: int
+    new: int  # translated by the engine in this run
+    from_memory: int  # reused from the translation memory
+    unchanged: int  # already had a translation
+    flagged: int  # new translations with QA findings
+    engine_calls: int
+
+
+def _memory_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def translate_language(rt: Runtime, lang_code: str, slugs: Sequence[str] | None = None) -> TranslateReport:
+    """Draft a ``lang_code`` translation of every segment that has none yet.
+
+    Order of sources: an existing translation of the segment (kept), an approved
+    translation of the identical sentence elsewhere, the translation memory, then
+    the engine (loaded only when something is left to translate).
+    """
+    lang = rt.settings.resolve_languages([lang_code])[0]
+    source = rt.settings.source
+    engine_name = rt.settings.engine_for(lang.code)
+    docs = load_documents(rt, slugs)
+    segments = [seg for doc in docs for seg in doc.segments]
+    with rt.store.session() as s:
+        done = set(s.scalars(select(TranslationRow.segment_id).where(
+            TranslationRow.lang == lang.code, TranslationRow.segment_id.in_([x.id for x in segments]))))
+    todo = [seg for seg in segments if seg.id not in done]
+    if not todo:
+        return TranslateReport(lang.code, engine_name, len(docs), len(segments), 0, 0, len(segments), 0, 0)
+
+    protected = {seg.id: rt.matcher.protect(seg.text, lang.code) for seg in todo}
+    outputs: dict[str, tuple[str, float | None, str]] = {}  # segment id -> (raw output, score, origin)
+    with rt.store.session() as s:
+        approved = {
+            src: text for src, text in s.execute(
+                select(SegmentRow.source, TranslationRow.text)
+                .join(TranslationRow, TranslationRow.segment_id == SegmentRow.id)
+                .where(TranslationRow.lang == lang.code, TranslationRow.state == State.APPROVED.value,
+                       SegmentRow.source.in_([x.text for x in todo])))
+        }
+        keys = {_memory_key(p.text) for p in protected.values()}
+        memory = {
+            m.source_hash: m for m in s.scalars(select(MemoryRow).where(
+                MemoryRow.lang == lang.code, MemoryRow.engine == engine_name, MemoryRow.source_hash.in_(keys)))
+        }
+    pending: dict[str, list[str]] = {}  # MT input -> segment ids (identical inputs translated once)
+    for seg in todo:
+        if seg.text in approved:
+            outputs[seg.id] = (approved[seg.text], None, "memory")
+            continue
+        mem = memory.get(_memory_key(protected[seg.id].text))
+        if mem is not None:
+            outputs[seg.id] = (mem.target, mem.score, "memory")
+        else:
+            pending.setdefault(protected[seg.id].text, []).append(seg.id)
+
+    calls_before = 0
+    engine = None
+    if pending:
+        engine = rt.engine(lang)
+        calls_before = engine.calls
+        inputs = list(pending)
+        with progress.task(f"{source.code}→{lang.code}", len(inputs)) as advance:
+            results = engine.translate(inputs, source, lang, advance)
+        with rt.store.session() as s:
+            for text, result in zip(inputs, results, strict=True):
+                s.add(MemoryRow(source_hash=_memory_key(text), lang=lang.code, engine=engine_name,
+                                source=text, target=result.text, score=result.score))
+                for sid in pending[text]:
+                    outputs[sid] = (result.text, result.score, "mt")
+
+    flagged = 0
+    from_memory = 0
+    with rt.store.session() as s:
+        for seg in todo:
+            raw, score, origin = outputs[seg.id]
+            if origin == "memory" and seg.text in approved and raw == approved[seg.text]:
+                text, lost = raw, ()
+            else:
+                restored = rt.matcher.restore(raw, protected[seg.id], lang.code)
+                text, lost = restored.text, restored.lost
+            findings = check_translation(seg, text, lang, rt.matcher)
+            findings += [Finding("term-lost", Severity.FUNCTIONAL,
+                                 f"MT lost glossary term {m.text!r}: insert {m.term.rendering(lang.code)!r}")
+                         for m in lost]
+            flagged += bool(findings)
+            from_memory += origin == "memory"
+            row = TranslationRow(segment_id=seg.id, lang=lang.code, machine=text, text=text,
+                                 state=State.DRAFT.value, origin=origin, engine=engine_name, score=score,
+                                 qa=[f.to_dict() for f in findings], updated_by=rt.user)
+            s.add(row)
+            s.flush()
+            s.add(HistoryRow(translation_id=row.id, who=rt.user, action="translate", before_text=None,
+                             after_text=text, before_state=None, after_state=State.DRAFT.value,
+                             note=f"{origin} ({engine_name})"))
+    calls = (engine.calls - calls_before) if engine is not None else 0
+    return TranslateReport(lang.code, engine_name, len(docs), len(segments), len(todo) - from_memory,
+                           from_memory, len(segments) - len(todo), flagged, calls)
+
+
+# -- review ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    segment_id: str
+    article: str
+    field: str
+    position: int
+    lang: str
+    source: str
+    machine: str
+    text: str
+    state: str
+    engine: str
+    origin: str
+    score: float | None
+    findings: tuple[Finding, ...]
+    placeholders: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: str
+    who: str
+    action: str
+    before_text: str | None
+    after_text: str
+    before_state: str | None
+    after_state: str
+    note: str
+
+
+def _item(seg: SegmentRow, tr: TranslationRow) -> ReviewItem:
+    return ReviewItem(seg.id, seg.article, seg.field, seg.position, tr.lang, seg.source, tr.machine, tr.text,
+                      tr.state, tr.engine, tr.origin, tr.score,
+                      tuple(Finding.from_dict(f) for f in tr.qa or []), dict(seg.placeholders or {}))
+
+
+def review_list(rt: Runtime, lang: str | None = None, state: str | None = None,
+                article: str | None = None) -> list[ReviewItem]:
+    query = (select(SegmentRow, TranslationRow)
+             .join(TranslationRow, TranslationRow.segment_id == SegmentRow.id)
+             .where(SegmentRow.active.is_(True)))
+    if lang:
+        query = query.where(TranslationRow.lang == rt.settings.resolve_languages([lang])[0].code)
+    if state:
+        query = query.where(TranslationRow.state == parse_state(state).value)
+    if article:
+        query = query.where(SegmentRow.article == article)
+    query = query.order_by(SegmentRow.article, SegmentRow.position, TranslationRow.lang)
+    with rt.store.session() as s:
+        if article and s.get(ArticleRow, article) is None:
+            raise NotFound(f"no article {article!r} in the store: run `tilmech translate` first")
+        return [_item(seg, tr) for seg, tr in s.execute(query)]
+
+
+def _resolve_segment(s: object, segment_id: str) -> SegmentRow:
+    from sqlalchemy.orm import Session
+
+    assert isinstance(s, Session)
+    if len(segment_id) < 6:
+        raise UsageError(f"segment id {segment_id!r} is too short: give at least 6 characters")
+    rows = list(s.scalars(select(SegmentRow).where(SegmentRow.id.startswith(segment_id)).limit(2)))
+    if not rows:
+        raise NotFound(f"no segment {segment_id!r}: see `tilmech review list` for ids")
+    if len(rows) > 1:
+        raise UsageError(f"segment id {segment_id!r} is ambiguous: give more characters")
+    return rows[0]
+
+
+def _translation(s: object, seg: SegmentRow, lang: str) -> TranslationRow:
+    from sqlalchemy.orm import Session
+
+    assert isinstance(s, Session)
+    row = s.scalars(select(TranslationRow).where(TranslationRow.segment_id == seg.id,
+                                                 TranslationRow.lang == lang)).first()
+    if row is None:
+        raise NotFound(f"segment {seg.id} has no {lang} translation yet: run `tilmech translate --lang {lang}`")
+    return row
+
+
+@dataclass(frozen=True)
+class SegmentView:
+    segment_id: str
+    article: str
+    source: str
+    placeholders: dict[str, str]
+    items: tuple[ReviewItem, ...]
+    history: dict[str, tuple[HistoryEntry, ...]]
+
+
+def review_show(rt: Runtime, segment_id: str, lang: str | None = None) -> SegmentView:
+    langs = [rt.settings.resolve_languages([lang])[0].code] if lang else list(rt.settings.target_languages)
+    with rt.store.session() as s:
+        seg = _resolve_segment(s, segment_id)
+        items = []
+        history: dict[str, tuple[HistoryEntry, ...]] = {}
+        for code in langs:
+            tr = s.scalars(select(TranslationRow).where(TranslationRow.segment_id == seg.id,
+                                                        TranslationRow.lang == code)).first()
+            if tr is None:
+                continue
+            items.append(_item(seg, tr))
+            history[code] = tuple(
+                HistoryEntry(h.at.isoformat(timespec="seconds"), h.who, h.action, h.before_text, h.after_text,
+                             h.before_state, h.after_state, h.note)
+                for h in s.scalars(select(HistoryRow).where(HistoryRow.translation_id == tr.id)
+                                   .order_by(HistoryRow.id)))
+        return SegmentView(seg.id, seg.article, seg.source, dict(seg.placeholders or {}), tuple(items), history)
+
+
+def _segment_model(rt: Runtime, seg: SegmentRow) -> Segment:
+    """The parsed segment (with its markup) for QA checks of a stored row."""
+    for doc in load_documents(rt, [seg.article]):
+        for candidate in doc.segments:
+            if candidate.id == seg.id:
+                return candidate
+    raise WorkflowError(f"segment {seg.id} is no longer in {seg.article}: its source text changed")
+
+
+def review_edit(rt: Runtime, segment_id: str, lang: str, text: str) -> ReviewItem:
+    """Replace the current text; the segment goes (back) to draft and QA runs again."""
+    language = rt.settings.resolve_languages([lang])[0]
+    text = text.strip()
+    if not text:
+        raise UsageError("the new text is empty: give the translation with --text")
+    with rt.store.session() as s:
+        seg = _resolve_segment(s, segment_id)
+        tr = _translation(s, seg, language.code)
+        findings = check_translation(_segment_model(rt, seg), text, language, rt.matcher)
+        new_state = after_edit(State(tr.state))
+        s.add(HistoryRow(translation_id=tr.id, who=rt.user, action="edit", before_text=tr.text, after_text=text,
+                         before_state=tr.state, after_state=new_state.value))
+        tr.text, tr.state, tr.qa = text, new_state.value, [f.to_dict() for f in findings]
+        tr.updated_at, tr.updated_by = utcnow(), rt.user
+        return _item(seg, tr)
+
+
+def review_approve(rt: Runtime, lang: str, segment_ids: Sequence[str] = (), article: str | None = None) -> int:
+    """Approve segments (or every segment of an article) in one transaction; returns how many changed."""
+    language = rt.settings.resolve_languages([lang])[0]
+    if not segment_ids and not article:
+        raise UsageError("name the segments to approve (IDs) or --article SLUG")
+    changed = 0
+    with rt.store.session() as s:
+        if article:
+            if s.get(ArticleRow, article) is None:
+                raise NotFound(f"no article {article!r} in the store: run `tilmech translate` first")
+            segs = list(s.scalars(select(SegmentRow).where(SegmentRow.article == article,
+                                                           SegmentRow.active.is_(True))))
+        else:
+            segs = [_resolve_segment(s, sid) for sid in segment_ids]
+        problems = []
+        for seg in segs:
+            tr = _translation(s, seg, language.code)
+            if tr.state == State.APPROVED.value:
+                continue
+            critical = [f["message"] for f in tr.qa or [] if f["severity"] == Severity.CRITICAL.value]
+            try:
+                new_state = approve(State(tr.state), critical, f"segment {seg.id}")
+            except WorkflowError as exc:
+                problems.append(str(exc))
+                continue
+            s.add(HistoryRow(translation_id=tr.id, who=rt.user, action="approve", before_text=tr.text,
+                             after_text=tr.text, before_state=tr.state, after_state=new_state.value))
+            tr.state, tr.updated_at, tr.updated_by = new_state.value, utcnow(), rt.user
+            changed += 1
+        if problems:
+            raise WorkflowError("nothing approved:\n" + "\n".join(problems))
+    return changed
+
+
+def review_send_back(rt: Runtime, lang: str, segment_ids: Sequence[str], note: str = "") -> int:
+    language = rt.settings.resolve_languages([lang])[0]
+    with rt.store.session() as s:
+        for sid in segment_ids:
+            seg = _resolve_segment(s, sid)
+            tr = _translation(s, seg, language.code)
+            new_state = send_back(State(tr.state))
+            s.add(HistoryRow(translation_id=tr.id, who=rt.user, action="send-back", before_text=tr.text,
+                             after_text=tr.text, before_state=tr.state, after_state=new_state.value, note=note))
+            tr.state, tr.updated_at, tr.updated_by = new_state.value, utcnow(), rt.user
+    return len(segment_ids)
+
+
+# -- releases ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReleaseInfo:
+    id: int
+    state: str
+    created_at: str
+    created_by: str
+    approved_by: str | None
+    locales: dict[str, tuple[str, ...]]  # lang -> article slugs
+    incomplete: dict[str, tuple[str, ...]] = field(default_factory=dict)  # lang -> slugs left out
+
+
+def release_create(rt: Runtime) -> ReleaseInfo:
+    """Freeze the approved text of every article that is complete in a locale."""
+    docs = load_documents(rt)
+    if not docs:
+        raise WorkflowError(f"no articles in {rt.settings.content_dir}: nothing to release")
+    with rt.store.session() as s:
+        release = ReleaseRow(created_by=rt.user, glossary_version=rt.glossary.version)
+        s.add(release)
+        s.flush()
+        locales: dict[str, list[str]] = {rt.settings.source_language: []}
+        incomplete: dict[str, list[str]] = {}
+        for doc in docs:
+            a = doc.article
+            path = rt.settings.content_dir / f"{a.slug}.md"
+            s.add(ReleaseSourceRow(release_id=release.id, article=a.slug, source_path=a.source,
+                                   text=path.read_text(encoding="utf-8"), content_hash=a.content_hash))
+            locales[rt.settings.source_language].append(a.slug)
+            ids = [seg.id for seg in doc.segments]
+            for lang in rt.settings.targets:
+                texts = dict(s.execute(select(TranslationRow.segment_id, TranslationRow.text).where(
+                    TranslationRow.lang == lang.code, TranslationRow.state == State.APPROVED.value,
+                    TranslationRow.segment_id.in_(ids))).tuples())
+                if len(texts) == len(ids):
+                    s.add(ReleaseArticleRow(release_id=release.id, lang=lang.code, article=a.slug,
+                                            content_hash=a.content_hash, texts=texts))
+                    locales.setdefault(lang.code, []).append(a.slug)
+                else:
+                    incomplete.setdefault(lang.code, []).append(a.slug)
+        return ReleaseInfo(release.id, release.state, release.created_at.isoformat(timespec="seconds"),
+                           release.created_by, None, {k: tuple(v) for k, v in locales.items()},
+                           {k: tuple(v) for k, v in incomplete.items()})
+
+
+def _release_row(s: object, release_id: int) -> ReleaseRow:
+    from sqlalchemy.orm import Session
+
+    assert isinstance(s, Session)
+    row = s.get(ReleaseRow, release_id)
+    if row is None:
+        raise NotFound(f"no release {release_id}: see `tilmech release list`")
+    return row
+
+
+def release_info(rt: Runtime, release_id: int) -> ReleaseInfo:
+    with rt.store.session() as s:
+        row = _release_row(s, release_id)
+        locales: dict[str, list[str]] = {rt.settings.source_language: list(s.scalars(
+            select(ReleaseSourceRow.article).where(ReleaseSourceRow.release_id == row.id)
+            .order_by(ReleaseSourceRow.article)))}
+        for lang, slug in s.execute(select(ReleaseArticleRow.lang, ReleaseArticleRow.article)
+                                    .where(ReleaseArticleRow.release_id == row.id)
+                                    .order_by(ReleaseArticleRow.lang, ReleaseArticleRow.article)):
+            locales.setdefault(lang, []).append(slug)
+        return ReleaseInfo(row.id, row.state, row.created_at.isoformat(timespec="seconds"), row.created_by,
+                           row.approved_by, {k: tuple(v) for k, v in locales.items()})
+
+
+def release_list(rt: Runtime) -> list[ReleaseInfo]:
+    with rt.store.session() as s:
+        ids = list(s.scalars(select(ReleaseRow.id).order_by(ReleaseRow.id)))
+    return [release_info(rt, i) for i in ids]
+
+
+def release_approve(rt: Runtime, release_id: int) -> ReleaseInfo:
+    """The editor's approval: only an approved release can be published."""
+    with rt.store.session() as s:
+        row = _release_row(s, release_id)
+        if row.state == "pending":
+            row.state, row.approved_by, row.approved_at = "approved", rt.user, utcnow()
+    return release_info(rt, release_id)
+
+
+@dataclass(frozen=True)
+class ReleaseContent:
+    """What a release ships: per locale, the articles as they read in that locale."""
+
+    id: int
+    glossary_version: str
+    sources: dict[str, Article]  # slug -> English article
+    editions: dict[str, dict[str, Article]]  # lang -> slug -> translated article
+
+
+def release_content(rt: Runtime, release_id: int) -> ReleaseContent:
+    """Rebuild every edition of an approved release from its frozen texts."""
+    with rt.store.session() as s:
+        row = _release_row(s, release_id)
+        if row.state != "approved":
+            raise WorkflowError(f"release {release_id} is not approved: an editor runs "
+                                f"`tilmech release approve {release_id}` first")
+        sources = {r.article: read_article(r.text, r.article, r.source_path) for r in
+                   s.scalars(select(ReleaseSourceRow).where(ReleaseSourceRow.release_id == row.id))}
+        frozen = list(s.scalars(select(ReleaseArticleRow).where(ReleaseArticleRow.release_id == row.id)))
+        glossary_version = row.glossary_version
+    docs = {slug: segment_article(a) for slug, a in sources.items()}
+    editions: dict[str, dict[str, Article]] = {rt.settings.source_language: dict(sources)}
+    for item in frozen:
+        lang = get_language(item.lang)
+        editions.setdefault(lang.code, {})[item.article] = docs[item.article].rebuild(item.texts, lang)
+    return ReleaseContent(release_id, glossary_version, sources, editions)
+
+
+def stats(rt: Runtime) -> dict[str, dict[str, int]]:
+    """Per language: segments by state (active segments only)."""
+    with rt.store.session() as s:
+        rows = s.execute(select(TranslationRow.lang, TranslationRow.state, func.count())
+                         .join(SegmentRow, SegmentRow.id == TranslationRow.segment_id)
+                         .where(SegmentRow.active.is_(True))
+                         .group_by(TranslationRow.lang, TranslationRow.state))
+        out: dict[str, dict[str, int]] = {}
+        for lang, state, count in rows:
+            out.setdefault(lang, {})[state] = count
+        return out
+
+
+# -- publish ------------------------------------------------------------------------------------
+
+
+def publish(rt: Runtime, release_id: int, dest: Path | None = None) -> PublishReport:
+    """Write the bundles of an approved release and make it the current one."""
+    content = release_content(rt, release_id)
+    settings = rt.settings
+    target = Path(dest) if dest is not None else settings.path("publish")
+    available = {code: set(articles) for code, articles in content.editions.items()}
+    bundles: dict[str, dict[str, bytes]] = {}
+    for code in [settings.source_language, *settings.target_languages]:
+        lang = get_language(code)
+        mo = None if code == settings.source_language else build_catalog(settings.path("locales"), lang)
+        bundles[code] = build_locale(lang, content.editions.get(code, {}), available, mo,
+                                     settings.source_language, release_id, content.glossary_version)
+    folder, current = write_release(target, release_id, bundles)
+    return PublishReport(release_id, folder, current, {k: len(v) for k, v in content.editions.items()},
+                         sum(len(files) for files in bundles.values()))

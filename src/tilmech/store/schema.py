@@ -1,0 +1,139 @@
+"""Tables of the store (SQLAlchemy 2 ORM; SQLite by default, PostgreSQL alike)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ArticleRow(Base):
+    __tablename__ = "articles"
+
+    slug: Mapped[str] = mapped_column(String(200), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    date: Mapped[dt.date] = mapped_column(Date)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    source_path: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SegmentRow(Base):
+    __tablename__ = "segments"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    article: Mapped[str] = mapped_column(ForeignKey("articles.slug"), index=True)
+    field: Mapped[str] = mapped_column(String(16))
+    position: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(Text)
+    placeholders: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # tag -> label
+    active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+
+
+class TranslationRow(Base):
+    __tablename__ = "translations"
+    __table_args__ = (UniqueConstraint("segment_id", "lang"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    segment_id: Mapped[str] = mapped_column(ForeignKey("segments.id"), index=True)
+    lang: Mapped[str] = mapped_column(String(8), index=True)
+    machine: Mapped[str] = mapped_column(Text)  # the draft as MT (or memory) gave it
+    text: Mapped[str] = mapped_column(Text)  # the current text
+    state: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    origin: Mapped[str] = mapped_column(String(16))  # mt | memory
+    engine: Mapped[str] = mapped_column(String(64))
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    qa: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(100))
+
+
+class HistoryRow(Base):
+    __tablename__ = "history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    translation_id: Mapped[int] = mapped_column(ForeignKey("translations.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    who: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(32))  # translate | edit | approve | send-back
+    before_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    after_text: Mapped[str] = mapped_column(Text)
+    before_state: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    after_state: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class MemoryRow(Base):
+    """Translation memory: engine output for an exact MT input, per target language."""
+
+    __tablename__ = "memory"
+    __table_args__ = (UniqueConstraint("source_hash", "lang", "engine"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source_hash: Mapped[str] = mapped_column(String(64), index=True)
+    lang: Mapped[str] = mapped_column(String(8))
+    engine: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(Text)
+    target: Mapped[str] = mapped_column(Text)
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ReleaseRow(Base):
+    __tablename__ = "releases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending | approved
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))
+    approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    approved_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    glossary_version: Mapped[str] = mapped_column(String(64), default="")
+
+
+class ReleaseSourceRow(Base):
+    """The English article file as it was when the release was created."""
+
+    __tablename__ = "release_sources"
+    __table_args__ = (UniqueConstraint("release_id", "article"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id"), index=True)
+    article: Mapped[str] = mapped_column(String(200))
+    source_path: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+
+class ReleaseArticleRow(Base):
+    """An article edition that is complete in one locale, frozen at release creation."""
+
+    __tablename__ = "release_articles"
+    __table_args__ = (UniqueConstraint("release_id", "lang", "article"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id"), index=True)
+    lang: Mapped[str] = mapped_column(String(8))
+    article: Mapped[str] = mapped_column(String(200))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    texts: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # segment id -> approved text

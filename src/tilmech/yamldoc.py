@@ -1,0 +1,133 @@
+"""YAML documents with line numbers, validated against a declared schema.
+
+Project files (``tilmech.yaml``, glossaries, article front matter) are read with
+the safe loader only. Each value's line is remembered so that schema errors read
+``glossary/ichei.yaml:14: terms[3].ru: expected a string``; all problems of a
+file are reported together, then the read aborts once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import pydantic
+import yaml
+
+from .errors import ConfigError, InputError
+
+Path_ = tuple[str | int, ...]
+M = TypeVar("M", bound=pydantic.BaseModel)
+
+
+@dataclass
+class YamlDoc:
+    """Plain Python data plus the line of every value, by path."""
+
+    data: Any
+    source: str
+    lines: dict[Path_, int] = field(default_factory=dict)
+
+    def line_of(self, path: Path_) -> int | None:
+        """Line of ``path`` or of its nearest enclosing value."""
+        for end in range(len(path), -1, -1):
+            line = self.lines.get(tuple(path[:end]))
+            if line is not None:
+                return line
+        return None
+
+
+def format_path(path: Path_) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def read_yaml(text: str, source: str, *, line_offset: int = 0) -> YamlDoc:
+    """Parse ``text`` (named ``source`` in errors) into a :class:`YamlDoc`."""
+    loader = yaml.SafeLoader(text)
+    lines: dict[Path_, int] = {}
+    try:
+        try:
+            node = loader.get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line = mark.line + 1 + line_offset if mark else None
+            problem = exc.problem or exc.context or "invalid YAML"
+            raise InputError(source, line, f"invalid YAML: {problem}") from None
+        except yaml.YAMLError as exc:
+            raise InputError(source, None, f"invalid YAML: {exc}") from None
+        if node is None:
+            return YamlDoc(None, source, lines)
+
+        def build(n: yaml.Node, path: Path_) -> Any:
+            lines[path] = n.start_mark.line + 1 + line_offset
+            if isinstance(n, yaml.MappingNode):
+                loader.flatten_mapping(n)
+                result: dict[Any, Any] = {}
+                for key_node, value_node in n.value:
+                    key = loader.construct_object(key_node, deep=True)
+                    if not isinstance(key, str | int | float | bool):
+                        raise InputError(
+                            source, key_node.start_mark.line + 1 + line_offset,
+                            f"{format_path(path) or 'top level'}: keys must be plain text",
+                        )
+                    if key in result:
+                        raise InputError(
+                            source, key_node.start_mark.line + 1 + line_offset,
+                            f"{format_path((*path, str(key)))}: duplicate key {key!r}",
+                        )
+                    result[key] = build(value_node, (*path, str(key)))
+                return result
+            if isinstance(n, yaml.SequenceNode):
+                return [build(item, (*path, i)) for i, item in enumerate(n.value)]
+            try:
+                return loader.construct_object(n, deep=True)
+            except yaml.constructor.ConstructorError as exc:
+                raise InputError(source, lines[path], f"{format_path(path)}: {exc.problem}") from None
+
+        data = build(node, ())
+    finally:
+        loader.dispose()
+    return YamlDoc(data, source, lines)
+
+
+def validate(model: type[M], doc: YamlDoc, *, context: Mapping[str, Any] | None = None) -> M:
+    """Validate ``doc`` against ``model``; every error names file, line and key."""
+    try:
+        return model.model_validate(doc.data if doc.data is not None else {}, context=context)
+    except pydantic.ValidationError as exc:
+        messages = []
+        first_line: int | None = None
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            line = doc.line_of(loc)
+            if first_line is None:
+                first_line = line
+            where = format_path(loc) or "top level"
+            msg = _humanize(err)
+            messages.append(f"{doc.source}:{line}: {where}: {msg}" if line else f"{doc.source}: {where}: {msg}")
+        if len(messages) == 1:
+            raise ConfigError(messages[0]) from None
+        raise ConfigError("\n".join(messages)) from None
+
+
+def _humanize(err: Any) -> str:
+    kind = err.get("type", "")
+    if kind == "string_type":
+        return "expected a string"
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "extra_forbidden":
+        return "unknown key (check its spelling against the documentation)"
+    if kind in ("list_type", "tuple_type"):
+        return "expected a list"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return "expected a mapping of keys to values"
+    message = str(err.get("msg", "invalid value"))
+    return message.removeprefix("Value error, ")
