@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -40,6 +40,9 @@ class FrontMatter(BaseModel):
     summary: str = ""
     tags: tuple[str, ...] = ()
     author: str | None = None
+    # written into published editions; accepted so that an edition reads back as an article
+    lang: str | None = None
+    translation_of: str | None = None
 
     @field_validator("date", mode="before")
     @classmethod
@@ -67,7 +70,6 @@ class Article:
     author: str | None = None
     source: str = ""
     body_line: int = 1  # line of the body's first line in the source file
-    extra: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def content_hash(self) -> str:

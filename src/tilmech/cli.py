@@ -118,7 +118,8 @@ def models_install(items: tuple[str, ...]) -> None:
         else:
             source, target = argos.parse_pair(item)
             model = argos.install_pair(source, target)
-        click.echo(f"installed {model.pair} {model.name} {model.version}".rstrip() + f" in {model.path}")
+        label = " ".join(part for part in (model.pair, model.name, model.version) if part)
+        click.echo(f"installed {label} in {model.path}")
 
 
 @models.command("list")

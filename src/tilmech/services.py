@@ -412,9 +412,10 @@ def release_create(rt: Runtime) -> ReleaseInfo:
             locales[rt.settings.source_language].append(a.slug)
             ids = [seg.id for seg in doc.segments]
             for lang in rt.settings.targets:
-                texts = dict(s.execute(select(TranslationRow.segment_id, TranslationRow.text).where(
+                query = select(TranslationRow.segment_id, TranslationRow.text).where(
                     TranslationRow.lang == lang.code, TranslationRow.state == State.APPROVED.value,
-                    TranslationRow.segment_id.in_(ids))).tuples())
+                    TranslationRow.segment_id.in_(ids))
+                texts = {sid: text for sid, text in s.execute(query)}
                 if len(texts) == len(ids):
                     s.add(ReleaseArticleRow(release_id=release.id, lang=lang.code, article=a.slug,
                                             content_hash=a.content_hash, texts=texts))

@@ -235,7 +235,6 @@ class ArgosEngine:
                 max_batch_size=self.max_batch_size,
                 max_decoding_length=self.max_decoding_length,
                 return_scores=True,
-                normalize_scores=True,
             )
             for i, out in zip(ids, outputs, strict=True):
                 hyp = list(out.hypotheses[0])

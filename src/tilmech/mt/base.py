@@ -14,7 +14,7 @@ Advance = Callable[[int], None]
 @dataclass(frozen=True)
 class MTResult:
     text: str
-    score: float | None = None  # model score (mean log-probability per token) when the engine gives one
+    score: float | None = None  # model score (log-probability normalized by length) when the engine gives one
 
 
 class Engine(Protocol):

@@ -1,0 +1,119 @@
+"""Shared fixtures.
+
+argostranslate and Prefect read their folders from the environment when first
+imported, so every folder is pointed into one temporary directory here, before
+anything imports them. Nothing is written to $HOME and nothing needs the network.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data"
+SESSION_DIR = Path(tempfile.mkdtemp(prefix="tilmech-tests-"))
+
+os.environ.update({
+    "XDG_DATA_HOME": str(SESSION_DIR / "xdg-data"),
+    "XDG_CONFIG_HOME": str(SESSION_DIR / "xdg-config"),
+    "XDG_CACHE_HOME": str(SESSION_DIR / "xdg-cache"),
+    "ARGOS_PACKAGES_DIR": str(SESSION_DIR / "argos-packages"),
+    "PREFECT_HOME": str(SESSION_DIR / "prefect"),
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "TILMECH_USER": "tester",
+})
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+PAIRS = (("en", "ru"), ("en", "ky"), ("en", "zh"))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    shutil.rmtree(SESSION_DIR, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def model_files() -> dict[str, Path]:
+    """Tiny copy-model Argos packages (output = input) for en→ru, en→ky, en→zh, built here."""
+    from argos_kit import build_package
+
+    folder = SESSION_DIR / "model-files"
+    folder.mkdir(exist_ok=True)
+    return {f"{s}-{t}": build_package(folder / f"copy-{s}_{t}.argosmodel", s, t, kind="copy", size="tiny")
+            for s, t in PAIRS}
+
+
+@pytest.fixture(scope="session")
+def installed_models(model_files: dict[str, Path]) -> dict[str, Path]:
+    """The copy models installed with argostranslate's own installer, through `tilmech models install`."""
+    from tilmech.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["models", "install", *map(str, model_files.values())])
+    assert exit_info.value.code == 0
+    return model_files
+
+
+@pytest.fixture(scope="session")
+def prefect_server() -> Iterator[None]:
+    """One temporary Prefect API for the tests that run flows."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def make_project(dest: Path, *, engine: str = "argos", extra_articles: bool = True) -> Path:
+    """A copy of this repository's project files (articles, glossary, locales, settings)."""
+    for name in ("content", "glossary", "locales"):
+        shutil.copytree(ROOT / name, dest / name, ignore=shutil.ignore_patterns("*.mo"))
+    settings = (ROOT / "tilmech.yaml").read_text(encoding="utf-8")
+    (dest / "tilmech.yaml").write_text(settings.replace(": argos", f": {engine}"), encoding="utf-8")
+    if extra_articles:
+        for path in (DATA / "articles").glob("*.md"):
+            shutil.copy(path, dest / "content" / "en" / path.name)
+    return dest
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return make_project(tmp_path / "project")
+
+
+@pytest.fixture
+def pseudo_project(tmp_path: Path) -> Path:
+    return make_project(tmp_path / "project", engine="pseudo")
+
+
+class CliResult:
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code, self.out, self.err = code, out, err
+
+    def __repr__(self) -> str:
+        return f"CliResult(code={self.code}, out={self.out!r}, err={self.err!r})"
+
+
+@pytest.fixture
+def tilmech(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    """Run the real CLI entry point in-process: ``tilmech("--project", p, "translate")``."""
+    from tilmech.cli import main
+
+    def run(*args: object) -> CliResult:
+        capsys.readouterr()
+        try:
+            main([str(a) for a in args])
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
