@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -53,6 +52,8 @@ def _prepare_prefect(verbose: bool) -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "CRITICAL")
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING" if verbose else "CRITICAL")
+    # the temporary API server Prefect starts on its own can take a while on a small machine
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -77,9 +78,13 @@ def cli(ctx: click.Context, project: Path | None, user: str | None, verbose: boo
 def translate(ctx: Context, languages: tuple[str, ...], articles: tuple[str, ...]) -> None:
     """Translate new and changed text of content/en/ into the review queue (flow translate-articles)."""
     from . import progress
+    from .services import load_documents
 
     rt = ctx.runtime
-    rt.settings.resolve_languages(languages)  # fail early on an unknown language
+    # validate everything before starting Prefect: languages, articles, glossary
+    rt.settings.resolve_languages(languages)
+    load_documents(rt, articles)
+    _ = rt.glossary
     _prepare_prefect(ctx.verbose)
     from .flows.translate import translate_articles
 

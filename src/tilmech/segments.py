@@ -28,6 +28,7 @@ import copy
 import hashlib
 import re
 import threading
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ from .languages import Language
 PLACEHOLDER_RE = re.compile(r"\{(/?)(\d+)\}")
 URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"'{}]+[^\s<>\"'{}.,;:!?)\]»”’]")
 LETTER_RE = re.compile(r"[^\W\d_]")
+_STAND_IN = "item"  # what the sentence splitter sees for an atomic placeholder
 
 Field = Literal["title", "summary", "body"]
 Kind = Literal["open", "close", "atomic"]
@@ -144,7 +146,7 @@ class SegmentedArticle:
                     units.extend(parse_target(translations[seg.id], seg))
             if block.tail:
                 units.append(block.tail)
-            units = _merge_text(units)
+            units = _keep_emphasis_flanking(_merge_text(units))
             if block.token is None:
                 fields[block.field] = _plain_text(units)
             else:
@@ -237,12 +239,19 @@ def _protect_text(text: str) -> list[Unit]:
     pos = 0
     pattern = re.compile(f"{URL_RE.pattern}|{PLACEHOLDER_RE.pattern}")
     for match in pattern.finditer(text):
+        if match.start() < pos:
+            continue
         if match.start() > pos:
             units.append(text[pos : match.start()])
         literal = match.group(0)
+        end = match.end()
+        # a URL may end in a bracket it opened: https://en.wikipedia.org/wiki/Bishkek_(city)
+        while end < len(text) and text[end] == ")" and literal.count("(") > literal.count(")"):
+            literal += ")"
+            end += 1
         label = "URL" if not PLACEHOLDER_RE.fullmatch(literal) else "text"
         units.append(Markup("atomic", (Token("text", "", 0, content=literal),), f"{label} {literal}"))
-        pos = match.end()
+        pos = end
     if pos < len(text):
         units.append(text[pos:])
     return units
@@ -297,7 +306,8 @@ def _merge_text(units: Iterable[Unit]) -> list[Unit]:
 def _split_block(field_: Field, token: Token | None, units: list[Unit]) -> _Block:
     """Split a block's units into sentences, keeping paired markup within one sentence."""
     # The splitter sees plain text: paired markup removed, atomic markup as a
-    # neutral word. ``origin`` maps each plain character back to its unit.
+    # neutral lower-case word (a capital "X." would pass for an initial).
+    # ``origin`` maps each plain character back to its unit.
     plain: list[str] = []
     origin: list[int] = []
     for ui, unit in enumerate(units):
@@ -305,8 +315,8 @@ def _split_block(field_: Field, token: Token | None, units: list[Unit]) -> _Bloc
             plain.extend(unit)
             origin.extend([ui] * len(unit))
         elif unit.kind == "atomic":
-            plain.append("X")
-            origin.append(ui)
+            plain.extend(_STAND_IN)
+            origin.extend([ui] * len(_STAND_IN))
     text = "".join(plain)
     pieces = split_sentences(text) if text.strip() else [text]
     if "".join(pieces) != text:
@@ -461,6 +471,35 @@ def parse_target(target: str, segment: Segment) -> list[Unit]:
     if pos < len(target):
         units.append(target[pos:])
     return _merge_text(units)
+
+
+def _is_punctuation(char: str) -> bool:
+    return unicodedata.category(char)[0] in "PS"
+
+
+def _keep_emphasis_flanking(units: list[Unit]) -> list[Unit]:
+    """Move punctuation out of emphasis where CommonMark would not close (or open) it.
+
+    ``第一点。**第二点。**第三点`` does not render bold: a closing ``**`` after
+    punctuation must be followed by space or punctuation. Moving the ``。`` after
+    the closing delimiter keeps the text and the emphasis.
+    """
+    out = list(units)
+    for i, unit in enumerate(out):
+        if not isinstance(unit, Markup) or unit.tokens[0].type not in ("em_open", "em_close", "strong_open",
+                                                                        "strong_close", "s_open", "s_close"):
+            continue
+        before = out[i - 1] if i > 0 and isinstance(out[i - 1], str) else None
+        after = out[i + 1] if i + 1 < len(out) and isinstance(out[i + 1], str) else None
+        if unit.kind == "close" and before and after and _is_punctuation(before[-1]) \
+                and not after[0].isspace() and not _is_punctuation(after[0]):
+            stripped = before.rstrip("".join(c for c in before if _is_punctuation(c)))
+            out[i - 1], out[i + 1] = stripped, before[len(stripped):] + after
+        elif unit.kind == "open" and before and after and _is_punctuation(after[0]) \
+                and not before[-1].isspace() and not _is_punctuation(before[-1]):
+            stripped = after.lstrip("".join(c for c in after if _is_punctuation(c)))
+            out[i - 1], out[i + 1] = before + after[: len(after) - len(stripped)], stripped
+    return _merge_text(out)
 
 
 def _to_tokens(units: list[Unit]) -> list[Token]:

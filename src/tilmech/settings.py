@@ -7,9 +7,9 @@ reported as ``tilmech.yaml:LINE: key: problem``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from .errors import ConfigError
 from .languages import LANGUAGES, Language, get_language
@@ -17,6 +17,15 @@ from .yamldoc import read_yaml, validate
 
 CONFIG_NAME = "tilmech.yaml"
 ENGINES = ("argos", "pseudo")
+
+
+def _known_language(value: str) -> str:
+    if value not in LANGUAGES:
+        raise ValueError(f"unknown language {value!r}: use one of {', '.join(sorted(LANGUAGES))}")
+    return value
+
+
+LanguageCode = Annotated[str, AfterValidator(_known_language)]
 
 
 class _Model(BaseModel):
@@ -45,8 +54,8 @@ class Settings(_Model):
     """The validated contents of tilmech.yaml plus the folder it lives in."""
 
     source_language: str = Field("en", description="Language of the articles in content/<source>/.")
-    target_languages: tuple[str, ...] = Field(("ru", "ky", "zh"), description="Languages to translate into.")
-    engines: dict[str, Literal["argos", "pseudo"]] = Field(
+    target_languages: tuple[LanguageCode, ...] = Field(("ru", "ky", "zh"), description="Languages to translate into.")
+    engines: dict[LanguageCode, Literal["argos", "pseudo"]] = Field(
         default_factory=dict,
         description="Engine per target language: argos (default) or pseudo (pseudo-localization preview).",
     )
@@ -59,28 +68,14 @@ class Settings(_Model):
     @field_validator("source_language")
     @classmethod
     def _known_source(cls, value: str) -> str:
-        if value not in LANGUAGES:
-            raise ValueError(f"unknown language {value!r}: use one of {', '.join(sorted(LANGUAGES))}")
-        return value
+        return _known_language(value)
 
     @field_validator("target_languages")
     @classmethod
-    def _known_targets(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for code in value:
-            if code not in LANGUAGES:
-                raise ValueError(f"unknown language {code!r}: use one of {', '.join(sorted(LANGUAGES))}")
+    def _no_duplicates(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         if len(set(value)) != len(value):
             raise ValueError("a language is listed twice")
         return value
-
-    @model_validator(mode="after")
-    def _engines_for_targets(self) -> Settings:
-        for code in self.engines:
-            if code not in self.target_languages:
-                raise ValueError(f"engines: {code!r} is not one of target_languages")
-        if self.source_language in self.target_languages:
-            raise ValueError("the source language cannot also be a target language")
-        return self
 
     # -- derived values -------------------------------------------------
     @property
@@ -145,6 +140,15 @@ def read_settings(text: str, source: str = CONFIG_NAME, root: Path | None = None
         raise ConfigError(f"{source}:{doc.line_of(('root',))}: root: unknown key")
     doc.data = data
     settings = validate(Settings, doc)
+    # checks across keys, reported where the offending value is
+    for i, code in enumerate(settings.target_languages):
+        if code == settings.source_language:
+            raise ConfigError(f"{source}:{doc.line_of(('target_languages', i))}: target_languages[{i}]: "
+                              f"the source language cannot also be a target language ({code!r})")
+    for code in settings.engines:
+        if code not in settings.target_languages:
+            raise ConfigError(f"{source}:{doc.line_of(('engines', code))}: engines.{code}: {code!r} is not one of "
+                              f"target_languages ({', '.join(settings.target_languages)}): add it there or remove this line")
     return settings.model_copy(update={"root": (root or Path(".")).resolve()})
 
 

@@ -31,6 +31,7 @@ class YamlDoc:
 
     def line_of(self, path: Path_) -> int | None:
         """Line of ``path`` or of its nearest enclosing value."""
+        path = tuple(p for p in path if p != "[key]")
         for end in range(len(path), -1, -1):
             line = self.lines.get(tuple(path[:end]))
             if line is not None:
@@ -41,6 +42,8 @@ class YamlDoc:
 def format_path(path: Path_) -> str:
     out = ""
     for part in path:
+        if part == "[key]":  # pydantic's marker for an invalid mapping key
+            continue
         if isinstance(part, int):
             out += f"[{part}]"
         else:
@@ -56,9 +59,11 @@ def read_yaml(text: str, source: str, *, line_offset: int = 0) -> YamlDoc:
         try:
             node = loader.get_single_node()
         except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
+            # an unclosed quote or bracket is best shown where it opens; anything else where it broke
+            opened = exc.context and ("quoted" in exc.context or "flow" in exc.context)
+            mark = (exc.context_mark if opened else None) or exc.problem_mark or exc.context_mark
             line = mark.line + 1 + line_offset if mark else None
-            problem = exc.problem or exc.context or "invalid YAML"
+            problem = "; ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
             raise InputError(source, line, f"invalid YAML: {problem}") from None
         except yaml.YAMLError as exc:
             raise InputError(source, None, f"invalid YAML: {exc}") from None
@@ -90,6 +95,10 @@ def read_yaml(text: str, source: str, *, line_offset: int = 0) -> YamlDoc:
                 return loader.construct_object(n, deep=True)
             except yaml.constructor.ConstructorError as exc:
                 raise InputError(source, lines[path], f"{format_path(path)}: {exc.problem}") from None
+            except ValueError as exc:  # e.g. a timestamp such as 2023-06-31
+                what = "date (write dates as YYYY-MM-DD)" if n.tag.endswith(":timestamp") else "value"
+                raise InputError(source, lines[path],
+                                 f"{format_path(path) or 'value'}: {n.value!r} is not a valid {what}: {exc}") from None
 
         data = build(node, ())
     finally:

@@ -63,7 +63,8 @@ class TermMatcher:
         def build(items: list[tuple[str, str]], flags: int) -> re.Pattern[str]:
             items = sorted(items, key=lambda fi: -len(fi[0]))
             alternation = "|".join(p for _, p in items) or r"(?!x)x"
-            return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])", flags)
+            # "UNESCO" does not match inside "UNESCO-ICHEI"; "KNU" does match in "KNU-based"
+            return re.compile(rf"(?<![\w-])(?:{alternation})(?!\w|-[A-ZА-ЯЁ0-9])", flags)
 
         return build(sensitive, 0), build(insensitive, re.IGNORECASE)
 
@@ -105,19 +106,32 @@ class TermMatcher:
         return Protected("".join(parts), tuple(terms))
 
     def restore(self, output: str, protected: Protected, lang: str) -> Restored:
-        """Put the fixed renderings in place of the term placeholders of ``output``."""
-        lost: list[TermMatch] = []
+        """Put the fixed renderings in place of the term placeholders of ``output``.
+
+        A placeholder the engine lost is restored where the engine wrote the English
+        form or a forbidden rendering instead (as a whole word); a term still missing
+        after that is reported in ``lost``.
+        """
+        missing: list[TermMatch] = []
         for tag, m in protected.terms:
             rendering = m.term.rendering(lang) or m.text
             if tag in output:
                 output = output.replace(tag, rendering, 1)
-                continue
-            replaced = False
+            else:
+                missing.append(m)
+        lost: list[TermMatch] = []
+        for m in missing:
+            rendering = m.term.rendering(lang) or m.text
             for wrong in (*m.term.forbidden.get(lang, ()), *m.term.forms):
-                if wrong != rendering and wrong in output:
-                    output = output.replace(wrong, rendering, 1)
-                    replaced = True
+                if wrong == rendering:
+                    continue
+                pattern = re.compile(rf"(?<![\w-]){re.escape(wrong)}(?![\w-])",
+                                     0 if m.term.case_sensitive else re.IGNORECASE)
+                output, count = pattern.subn(lambda _: rendering, output, count=1)
+                if count:
                     break
-            if not replaced and rendering not in output:
-                lost.append(m)
+            else:
+                expected = sum(1 for _, other in protected.terms if other.term.id == m.term.id)
+                if output.count(rendering) < expected:
+                    lost.append(m)
         return Restored(output, tuple(lost))

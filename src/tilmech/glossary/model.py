@@ -25,12 +25,23 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from ..errors import ConfigError, InputError
 from ..languages import LANGUAGES
 from ..yamldoc import read_yaml, validate
+
+
+def _target_code(code: str) -> str:
+    if code not in LANGUAGES or code == "en":
+        known = ", ".join(sorted(c for c in LANGUAGES if c != "en"))
+        raise ValueError(f"unknown target language {code!r}: use one of {known}")
+    return code
+
+
+TargetCode = Annotated[str, AfterValidator(_target_code)]
 
 
 class _TermSchema(BaseModel):
@@ -40,18 +51,10 @@ class _TermSchema(BaseModel):
     en: str = Field(min_length=1)
     variants: tuple[str, ...] = ()
     dnt: bool = False
-    translations: dict[str, str] = Field(default_factory=dict)
-    forbidden: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    translations: dict[TargetCode, str] = Field(default_factory=dict)
+    forbidden: dict[TargetCode, tuple[str, ...]] = Field(default_factory=dict)
     case_sensitive: bool = True
     note: str = ""
-
-    @field_validator("translations", "forbidden")
-    @classmethod
-    def _languages(cls, value: dict[str, object]) -> dict[str, object]:
-        for code in value:
-            if code not in LANGUAGES or code == "en":
-                raise ValueError(f"unknown target language {code!r}: use one of ru, ky, zh")
-        return value
 
     @model_validator(mode="after")
     def _dnt_or_translations(self) -> _TermSchema:

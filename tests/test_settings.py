@@ -1,0 +1,124 @@
+"""Project settings: tilmech.yaml (tilmech.settings), the project's own and bad files."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tilmech.errors import ConfigError, UsageError
+from tilmech.settings import load_settings, read_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+BAD = Path(__file__).resolve().parent / "data" / "bad-settings"
+
+
+def test_project_settings_are_valid() -> None:
+    settings = read_settings((ROOT / "tilmech.yaml").read_text(encoding="utf-8"), "tilmech.yaml", ROOT)
+    assert settings.source_language == "en"
+    assert settings.target_languages == ("ru", "ky", "zh")
+    assert [lang.code for lang in settings.targets] == ["ru", "ky", "zh"]
+    assert {code: settings.engine_for(code) for code in settings.target_languages} == {
+        "ru": "argos", "ky": "argos", "zh": "argos"}
+    assert settings.content_dir == ROOT / "content" / "en"
+    assert settings.path("glossary") == ROOT / "glossary"
+
+
+def test_load_settings_reads_the_project_folder() -> None:
+    settings = load_settings(ROOT)
+    assert settings.root == ROOT
+    assert settings.target_languages == ("ru", "ky", "zh")
+
+
+def test_empty_file_gives_the_defaults(tmp_path: Path) -> None:
+    (tmp_path / "tilmech.yaml").write_text("# nothing set\n", encoding="utf-8")
+    settings = load_settings(tmp_path)
+    assert settings.target_languages == ("ru", "ky", "zh")
+    assert settings.engine_for("zh") == "argos"
+    assert settings.mt.beam_size == 4
+    assert settings.store_url == f"sqlite:///{tmp_path.resolve() / 'tilmech.db'}"
+
+
+def test_missing_settings_file_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="create it or pass the folder") as info:
+        load_settings(tmp_path)
+    assert info.value.exit_code == 2
+
+
+# -- bad inputs: one file each under tests/data/bad-settings/ -------------------------------
+# file name -> (line, key path, fragment of the problem)
+CASES: dict[str, tuple[int, str, str]] = {
+    "unknown-target-language.yaml": (3, "target_languages", "unknown language 'fr'"),
+    "unknown-key.yaml": (3, "target_langauges", "unknown key"),
+    "unknown-engine.yaml": (5, "engines.zh", "'argos' or 'pseudo'"),
+    "engine-for-non-target.yaml": (4, "engines", "'zh' is not one of target_languages"),
+    "beam-size-not-int.yaml": (3, "mt.beam_size", "valid integer"),
+    "source-is-target.yaml": (4, "target_languages", "source language cannot also be a target"),
+    "invalid-yaml.yaml": (2, "invalid YAML", "mapping values are not allowed"),
+}
+BUGS: dict[str, str] = {}  # known bugs: file name -> reason (xfail)
+
+
+def _params() -> list[object]:
+    return [pytest.param(name, *CASES[name], id=name,
+                         marks=[pytest.mark.xfail(strict=True, reason=BUGS[name])] if name in BUGS else [])
+            for name in sorted(CASES)]
+
+
+def test_every_bad_settings_file_has_a_case() -> None:
+    assert sorted(p.name for p in BAD.iterdir()) == sorted(CASES)
+
+
+@pytest.mark.parametrize(("name", "line", "key", "fragment"), _params())
+def test_bad_settings_are_reported_with_file_line_and_key(
+        tmp_path: Path, name: str, line: int, key: str, fragment: str) -> None:
+    shutil.copy(BAD / name, tmp_path / "tilmech.yaml")
+    with pytest.raises(ConfigError) as info:
+        load_settings(tmp_path)
+    message = str(info.value)
+    assert info.value.exit_code == 2
+    assert message.startswith(f"tilmech.yaml:{line}: {key}")
+    assert fragment in message
+
+
+def test_read_settings_names_the_given_source() -> None:
+    text = (BAD / "unknown-target-language.yaml").read_text(encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"^site/tilmech\.yaml:3: target_languages\[1\]: "):
+        read_settings(text, "site/tilmech.yaml")
+
+
+def test_all_problems_of_a_file_are_reported_together(tmp_path: Path) -> None:
+    (tmp_path / "tilmech.yaml").write_text(
+        "target_languages: [ru]\nmt:\n  beam_size: four\nsite:\n  base_ulr: /x\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_settings(tmp_path)
+    lines = str(info.value).splitlines()
+    assert any(line.startswith("tilmech.yaml:3: mt.beam_size:") for line in lines)
+    assert any(line.startswith("tilmech.yaml:5: site.base_ulr: unknown key") for line in lines)
+
+
+# -- resolving languages named on the command line -----------------------------------------
+
+
+def test_resolve_languages_defaults_to_all_targets_and_keeps_order() -> None:
+    settings = load_settings(ROOT)
+    assert [lang.code for lang in settings.resolve_languages(None)] == ["ru", "ky", "zh"]
+    assert [lang.code for lang in settings.resolve_languages(["zh", "ru"])] == ["zh", "ru"]
+
+
+def test_resolve_unknown_language_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="unknown language 'fr'") as info:
+        load_settings(ROOT).resolve_languages(["fr"])
+    assert info.value.exit_code == 2
+
+
+def test_resolve_language_that_is_not_a_target_says_where_to_add_it(tmp_path: Path) -> None:
+    (tmp_path / "tilmech.yaml").write_text("target_languages: [ru, zh]\n", encoding="utf-8")
+    settings = load_settings(tmp_path)
+    with pytest.raises(ConfigError, match=r"add it to target_languages in tilmech\.yaml") as info:
+        settings.resolve_languages(["ky"])
+    assert info.value.exit_code == 2
+    with pytest.raises(ConfigError) as info:
+        settings.resolve_languages(["en"])
+    assert info.value.exit_code == 2
