@@ -25,15 +25,16 @@ Extraction principles (after translate-toolkit's Markdown storage):
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import re
 import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
-from typing import Literal
+from typing import Any, Literal
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -57,7 +58,7 @@ class Markup:
     """What one placeholder stands for: the markdown-it tokens it replaces."""
 
     kind: Kind
-    tokens: tuple[Token, ...] = field(compare=False)
+    tokens: tuple[Token, ...] = dataclasses.field(compare=False)
     label: str = ""  # a short description for reviewers: "link https://…", "code"
     pair: int = 0  # for open/close: a key shared by both halves
 
@@ -78,7 +79,7 @@ class Segment:
     field: Field
     index: int  # order within the article
     text: str  # source text with placeholders {1}, {/1}, {2}
-    markup: tuple[tuple[int, Markup], ...] = field(default=(), compare=False)
+    markup: tuple[tuple[int, Markup], ...] = dataclasses.field(default=(), compare=False)
 
     @property
     def placeholders(self) -> dict[str, Markup]:
@@ -178,7 +179,7 @@ _SPLITTER_LOCK = threading.Lock()
 
 
 @cache
-def _sentence_splitter():  # type: ignore[no-untyped-def]
+def _sentence_splitter() -> Any:
     import pysbd
 
     return pysbd.Segmenter(language="en", clean=False, char_span=False)
@@ -489,8 +490,9 @@ def _keep_emphasis_flanking(units: list[Unit]) -> list[Unit]:
         if not isinstance(unit, Markup) or unit.tokens[0].type not in ("em_open", "em_close", "strong_open",
                                                                         "strong_close", "s_open", "s_close"):
             continue
-        before = out[i - 1] if i > 0 and isinstance(out[i - 1], str) else None
-        after = out[i + 1] if i + 1 < len(out) and isinstance(out[i + 1], str) else None
+        prev_unit, next_unit = (out[i - 1] if i > 0 else None), (out[i + 1] if i + 1 < len(out) else None)
+        before = prev_unit if isinstance(prev_unit, str) else ""
+        after = next_unit if isinstance(next_unit, str) else ""
         if unit.kind == "close" and before and after and _is_punctuation(before[-1]) \
                 and not after[0].isspace() and not _is_punctuation(after[0]):
             stripped = before.rstrip("".join(c for c in before if _is_punctuation(c)))

@@ -6,9 +6,10 @@ returns plain values (frozen dataclasses). Multi-row changes are one transaction
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -17,6 +18,7 @@ from . import progress
 from .articles import Article, load_articles, read_article
 from .checks import Finding, Severity, check_translation
 from .errors import NotFound, UsageError, WorkflowError
+from .glossary import TermMatch
 from .languages import get_language
 from .publish import PublishReport, build_catalog, build_locale, write_release
 from .review import State, after_edit, approve, parse_state, send_back
@@ -169,8 +171,9 @@ def translate_language(rt: Runtime, lang_code: str, slugs: Sequence[str] | None 
     with rt.store.session() as s:
         for seg in todo:
             raw, score, origin = outputs[seg.id]
+            lost: tuple[TermMatch, ...] = ()
             if origin == "memory" and seg.text in approved and raw == approved[seg.text]:
-                text, lost = raw, ()
+                text = raw
             else:
                 restored = rt.matcher.restore(raw, protected[seg.id], lang.code)
                 text, lost = restored.text, restored.lost
@@ -211,7 +214,7 @@ class ReviewItem:
     origin: str
     score: float | None
     findings: tuple[Finding, ...]
-    placeholders: dict[str, str] = field(default_factory=dict)
+    placeholders: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -390,7 +393,7 @@ class ReleaseInfo:
     created_by: str
     approved_by: str | None
     locales: dict[str, tuple[str, ...]]  # lang -> article slugs
-    incomplete: dict[str, tuple[str, ...]] = field(default_factory=dict)  # lang -> slugs left out
+    incomplete: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)  # lang -> slugs left out
 
 
 def release_create(rt: Runtime) -> ReleaseInfo:

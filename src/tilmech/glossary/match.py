@@ -127,7 +127,7 @@ class TermMatcher:
                     continue
                 pattern = re.compile(rf"(?<![\w-]){re.escape(wrong)}(?![\w-])",
                                      0 if m.term.case_sensitive else re.IGNORECASE)
-                output, count = pattern.subn(lambda _: rendering, output, count=1)
+                output, count = pattern.subn(rendering.replace("\\", r"\\"), output, count=1)
                 if count:
                     break
             else:
