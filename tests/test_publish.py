@@ -1,0 +1,96 @@
+"""Publishing: only approved text ships, atomically, reproducibly."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from tilmech import services
+from tilmech.errors import WorkflowError
+from tilmech.runtime import Runtime, load_runtime
+
+SEED = "smart-classroom-kyrgyzstan"
+
+
+@pytest.fixture
+def rt(pseudo_project: Path) -> Runtime:
+    runtime = load_runtime(pseudo_project)
+    services.ingest(runtime)
+    for code in ("ru", "ky", "zh"):
+        services.translate_language(runtime, code)
+    return runtime
+
+
+def _approve_all(rt: Runtime, code: str) -> None:
+    for slug in ("smart-classroom-kyrgyzstan", "partners-showcase"):
+        services.review_approve(rt, code, article=slug)
+
+
+def _verify(folder: Path) -> None:
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    for entry in manifest["files"]:
+        assert hashlib.sha256((folder / entry["path"]).read_bytes()).hexdigest() == entry["sha256"]
+
+
+def test_only_complete_approved_articles_ship(rt: Runtime, tmp_path: Path) -> None:
+    _approve_all(rt, "ru")
+    services.review_approve(rt, "ky", article=SEED)  # ky: only one of two articles complete
+    info = services.release_create(rt)
+    assert info.locales["ru"] == ("partners-showcase", SEED)
+    assert info.locales["ky"] == (SEED,) and info.incomplete["ky"] == ("partners-showcase",)
+    assert "zh" not in info.locales and info.incomplete["zh"] == ("partners-showcase", SEED)
+    with pytest.raises(WorkflowError, match="not approved"):
+        services.publish(rt, info.id, tmp_path / "out")
+    services.release_approve(rt, info.id)
+
+    # an edit after the release does not change what the release ships
+    item = services.review_list(rt, "ru", article=SEED)[0]
+    services.review_edit(rt, item.segment_id, "ru", "Изменено после релиза")
+    report = services.publish(rt, info.id, tmp_path / "out")
+    ru = (report.path / "ru" / f"{SEED}.md").read_text(encoding="utf-8")
+    assert "Изменено после релиза" not in ru and item.text.splitlines()[0] in ru
+    assert not (report.path / "zh" / f"{SEED}.html").exists()
+    assert "The site is currently under configuration" not in (report.path / "ru" / "index.html").read_text()
+    zh_index = (report.path / "zh" / "index.html").read_text(encoding="utf-8")
+    assert "网站正在配置中" in zh_index and "即将开放" in zh_index  # the seed's placeholder lines, translated
+    for locale in ("en", "ru", "ky", "zh"):
+        _verify(report.path / locale)
+
+
+def test_an_interrupted_publish_leaves_the_previous_release_served(rt: Runtime, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    _approve_all(rt, "ru")
+    first = services.release_create(rt)
+    services.release_approve(rt, first.id)
+    out = tmp_path / "out"
+    services.publish(rt, first.id, out)
+    before = {p.relative_to(out): p.read_bytes() for p in (out / "current").rglob("*") if p.is_file()}
+
+    _approve_all(rt, "zh")
+    second = services.release_create(rt)
+    services.release_approve(rt, second.id)
+    written = []
+    original = Path.write_bytes
+
+    def failing_write(self: Path, data: bytes) -> int:  # the disk fills up half-way
+        if len(written) == 7:
+            raise OSError(28, "No space left on device")
+        written.append(self)
+        return original(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", failing_write)
+    with pytest.raises(OSError):
+        services.publish(rt, second.id, out)
+    monkeypatch.undo()
+
+    assert (out / "current").resolve() == (out / "releases" / str(first.id)).resolve()
+    after = {p.relative_to(out): p.read_bytes() for p in (out / "current").rglob("*") if p.is_file()}
+    assert after == before
+    assert sorted(p.name for p in (out / "releases").iterdir()) == [str(first.id)]  # no half-written release
+
+    report = services.publish(rt, second.id, out)  # and the next try succeeds
+    assert (out / "current").resolve() == report.path.resolve()
+    assert (report.path / "zh" / f"{SEED}.html").exists()
