@@ -38,7 +38,7 @@ def test_project_glossary_loads(glossary: Glossary) -> None:
     assert len(ids) == len(glossary)
     knu = glossary.get("knu-full-name")
     assert knu is not None
-    assert knu.translations["ru"] == "Кыргызский национальный университет"
+    assert knu.translations["ru"].term == "Кыргызский национальный университет"
     assert "Киргизский национальный университет" in knu.forbidden["ru"]
     assert knu.source.startswith("glossary/ichei.yaml:")
     dnt = glossary.get("unesco-ichei")
@@ -114,12 +114,13 @@ def test_protected_term_is_restored_to_its_fixed_rendering(
         glossary: Glossary, matcher: TermMatcher, term_id: str, lang: str) -> None:
     term = glossary.get(term_id)
     assert term is not None
-    protected = matcher.protect(f"Thanks to {term.en}.", lang)
-    assert protected.text == "Thanks to {1}."
+    # the subject of the sentence: the base form (nominative) goes in
+    protected = matcher.protect(f"{term.en} opened a classroom.", lang)
+    assert protected.text == "{1} opened a classroom."
     assert term.en not in protected.text
-    restored = matcher.restore("Спасибо {1}.", protected, lang)
-    assert restored.text == f"Спасибо {term.translations[lang]}."
-    assert restored.lost == ()
+    restored = matcher.restore("{1} открыл класс.", protected, lang)
+    assert restored.text == f"{term.translations[lang].term} открыл класс."
+    assert restored.lost == () and restored.uncertain == ()
 
 
 @pytest.mark.parametrize("lang", ["ru", "ky", "zh"])

@@ -66,22 +66,15 @@ def check_numbers(segment: Segment, target: str) -> list[Finding]:
     return []
 
 
+def term_severity(code: str) -> Severity:
+    """A forbidden rendering blocks approval; a missing or untranslated term is shown."""
+    return Severity.CRITICAL if code == "term-forbidden" else Severity.FUNCTIONAL
+
+
 def check_terms(segment: Segment, target: str, lang: Language, matcher: TermMatcher) -> list[Finding]:
-    findings = []
-    folded = target.casefold()
-    for match in matcher.find(segment.text):
-        term = match.term
-        rendering = term.rendering(lang.code)
-        if rendering is None:
-            continue
-        for wrong in term.forbidden.get(lang.code, ()):
-            if wrong.casefold() in folded:
-                findings.append(Finding("term-forbidden", Severity.CRITICAL,
-                                        f"{wrong!r} is a forbidden rendering of {match.text!r}: use {rendering!r}"))
-        if rendering.casefold() not in folded:
-            findings.append(Finding("term-missing", Severity.FUNCTIONAL,
-                                    f"glossary term {match.text!r} should read {rendering!r}"))
-    return findings
+    """Glossary terms in any inflected form."""
+    return [Finding(issue.code, term_severity(issue.code), issue.message)
+            for issue in matcher.verify(segment.text, target, lang.code)]
 
 
 def check_translation(segment: Segment, target: str, lang: Language, matcher: TermMatcher) -> list[Finding]:

@@ -257,6 +257,55 @@ def status(ctx: Context) -> None:
         click.echo(f"{lang}: {total} segments" + (f" ({parts})" if parts else ""))
 
 
+# -- glossary ---------------------------------------------------------------------------------------
+
+
+@cli.group()
+def glossary() -> None:
+    """Term bases: verify a translation against the glossary."""
+
+
+@glossary.command("verify")
+@click.option("--lang", default=None, metavar="L", help="Language of the target text.")
+@click.option("--source", default=None, help="The English text.")
+@click.option("--target", default=None, help="Its translation.")
+@click.option("--jsonl", "jsonl", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help='Many pairs: one {"lang", "source", "target"} JSON object per line; one JSON result per line.')
+@pass_ctx
+def glossary_verify(ctx: Context, lang: str | None, source: str | None, target: str | None,
+                    jsonl: Path | None) -> None:
+    """Check a translation's glossary terms (any inflected form). Exit 1 when a term is violated."""
+    import json
+
+    from .errors import InputError, UsageError
+    from .services import verify_terms
+
+    if jsonl is None:
+        if not (lang and source is not None and target is not None):
+            raise UsageError("give --lang, --source and --target, or --jsonl FILE")
+        findings = verify_terms(ctx.runtime, lang, source, target)
+        for f in findings:
+            click.echo(f"{f.severity} {f.code} {f.term}: {f.message}")
+        if not findings:
+            click.echo("ok")
+        sys.exit(1 if findings else 0)
+    violated = False
+    with jsonl.open(encoding="utf-8") as fh:
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                pair = json.loads(line)
+                item = (str(pair["lang"]), str(pair["source"]), str(pair["target"]))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise InputError(str(jsonl), number, f'expected {{"lang", "source", "target"}}: {exc}') from None
+            findings = verify_terms(ctx.runtime, *item)
+            violated = violated or bool(findings)
+            click.echo(json.dumps({"lang": item[0], "source": item[1], "target": item[2], "ok": not findings,
+                                   "findings": [f.to_dict() for f in findings]}, ensure_ascii=False))
+    sys.exit(1 if violated else 0)
+
+
 # -- releases and publishing --------------------------------------------------------------------------
 
 

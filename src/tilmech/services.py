@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from . import progress
 from .articles import Article, load_articles, read_article
-from .checks import Finding, Severity, check_translation
+from .checks import Finding, Severity, check_translation, term_severity
 from .errors import NotFound, UsageError, WorkflowError
 from .glossary import TermMatch
 from .languages import get_language
@@ -172,15 +172,20 @@ def translate_language(rt: Runtime, lang_code: str, slugs: Sequence[str] | None 
         for seg in todo:
             raw, score, origin = outputs[seg.id]
             lost: tuple[TermMatch, ...] = ()
+            uncertain: tuple[TermMatch, ...] = ()
             if origin == "memory" and seg.text in approved and raw == approved[seg.text]:
                 text = raw
             else:
                 restored = rt.matcher.restore(raw, protected[seg.id], lang.code)
-                text, lost = restored.text, restored.lost
+                text, lost, uncertain = restored.text, restored.lost, restored.uncertain
             findings = check_translation(seg, text, lang, rt.matcher)
             findings += [Finding("term-lost", Severity.FUNCTIONAL,
                                  f"MT lost glossary term {m.text!r}: insert {m.term.rendering(lang.code)!r}")
                          for m in lost]
+            findings += [Finding("term-case", Severity.FUNCTIONAL,
+                                 f"the grammatical case of {m.term.rendering(lang.code)!r} ({m.text!r}) could not be "
+                                 f"told: it is in its base form, check it")
+                         for m in uncertain]
             flagged += bool(findings)
             from_memory += origin == "memory"
             row = TranslationRow(segment_id=seg.id, lang=lang.code, machine=text, text=text,
@@ -194,6 +199,27 @@ def translate_language(rt: Runtime, lang_code: str, slugs: Sequence[str] | None 
     calls = (engine.calls - calls_before) if engine is not None else 0
     return TranslateReport(lang.code, engine_name, len(docs), len(segments), len(todo) - from_memory,
                            from_memory, len(segments) - len(todo), flagged, calls)
+
+
+# -- glossary --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TermFinding:
+    severity: str
+    code: str
+    term: str  # term id
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return dataclasses.asdict(self)
+
+
+def verify_terms(rt: Runtime, lang: str, source: str, target: str) -> list[TermFinding]:
+    """The glossary findings for one translation (any inflected form of a term holds)."""
+    code = rt.settings.resolve_languages([lang])[0].code
+    return [TermFinding(str(term_severity(issue.code)), issue.code, issue.term.id, issue.message)
+            for issue in rt.matcher.verify(source, target, code)]
 
 
 # -- review ------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .match import Protected, Restored, TermMatch, TermMatcher
-from .model import Glossary, Term, load_glossary, read_glossary
+from .match import Protected, Restored, TermIssue, TermMatch, TermMatcher
+from .model import Glossary, Rendering, Term, load_glossary, read_glossary
 
-__all__ = ["Glossary", "Protected", "Restored", "Term", "TermMatch", "TermMatcher", "load_glossary", "read_glossary"]
+__all__ = ["Glossary", "Protected", "Rendering", "Restored", "Term", "TermIssue", "TermMatch", "TermMatcher", "load_glossary", "read_glossary"]

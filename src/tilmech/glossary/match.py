@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from ..segments import PLACEHOLDER_RE
+from . import morphology
 from .model import Glossary, Term
 
 
@@ -42,6 +43,7 @@ class Protected:
 class Restored:
     text: str
     lost: tuple[TermMatch, ...]  # terms that could not be restored
+    uncertain: tuple[TermMatch, ...] = ()  # terms left in the base form: the case could not be told
 
 
 class TermMatcher:
@@ -87,7 +89,7 @@ class TermMatcher:
 
     def protect(self, text: str, lang: str) -> Protected:
         """Replace each term fixed in ``lang`` by a placeholder after the segment's own."""
-        matches = [m for m in self.find(text) if m.term.rendering(lang) is not None]
+        matches = [m for m in self.find(text) if m.term.enforced and m.term.rendering(lang) is not None]
         if not matches:
             return Protected(text, ())
         numbers = [int(n) for _, n in PLACEHOLDER_RE.findall(text)]
@@ -108,17 +110,37 @@ class TermMatcher:
     def restore(self, output: str, protected: Protected, lang: str) -> Restored:
         """Put the fixed renderings in place of the term placeholders of ``output``.
 
+        In Russian and Kyrgyz the rendering takes the grammatical case the sentence
+        needs: from the preposition before the placeholder (Russian) or the suffix the
+        engine attached to it (Kyrgyz), else from the English (a possessive, "at",
+        "to", "from", the start of the sentence). When the case cannot be told, the
+        base form goes in and the term is reported in ``uncertain``.
+
         A placeholder the engine lost is restored where the engine wrote the English
         form or a forbidden rendering instead (as a whole word); a term still missing
         after that is reported in ``lost``.
         """
         missing: list[TermMatch] = []
+        uncertain: list[TermMatch] = []
         for tag, m in protected.terms:
-            rendering = m.term.rendering(lang) or m.text
-            if tag in output:
-                output = output.replace(tag, rendering, 1)
-            else:
+            position = output.find(tag)
+            if position < 0:
                 missing.append(m)
+                continue
+            rendering = m.term.rendering(lang) or m.text
+            end = position + len(tag)
+            form = rendering
+            if m.term.declinable(lang) and morphology.is_declinable(rendering, lang):
+                case, consumed = self._target_case(output, position, end, lang)
+                if case is None:
+                    case = _english_case(protected.text, tag, lang)
+                inflected = morphology.inflect(rendering, lang, case) if case else None
+                if inflected is None:
+                    uncertain.append(m)
+                else:
+                    form = inflected
+                    end += consumed
+            output = output[:position] + form + output[end:]
         lost: list[TermMatch] = []
         for m in missing:
             rendering = m.term.rendering(lang) or m.text
@@ -134,4 +156,101 @@ class TermMatcher:
                 expected = sum(1 for _, other in protected.terms if other.term.id == m.term.id)
                 if output.count(rendering) < expected:
                     lost.append(m)
-        return Restored(output, tuple(lost))
+        return Restored(output, tuple(lost), tuple(uncertain))
+
+    @staticmethod
+    def _target_case(output: str, start: int, end: int, lang: str) -> tuple[morphology.Case | None, int]:
+        """The case the engine's own sentence asks for, and how many letters of its suffix to drop."""
+        if lang == "ru":
+            before = re.findall(r"[\w-]+", output[:start])
+            if before:
+                return RUSSIAN_PREPOSITIONS.get(before[-1].lower()), 0
+            return None, 0
+        if lang == "ky":
+            letters = re.match(r"[-'’]?([а-яөүң]+)", output[end:])
+            if letters:
+                found = morphology.kyrgyz_case_of_suffix(letters.group(1))
+                if found:
+                    return found[0], len(letters.group(0)) - len(letters.group(1)) + found[1]
+        return None, 0
+
+    def verify(self, source: str, target: str, lang: str) -> list[TermIssue]:
+        """Problems with the approved terms of ``source`` in its translation ``target``.
+
+        A term holds when any allowed rendering appears in any inflected form. A
+        forbidden rendering in any form, an English form left untranslated, or a
+        term that is simply absent is reported, naming the expected rendering.
+        """
+        issues: list[TermIssue] = []
+        seen: set[str] = set()
+        for m in self.find(source):
+            term = m.term
+            if term.id in seen or not term.enforced or term.rendering(lang) is None:
+                continue
+            seen.add(term.id)
+            declinable = term.declinable(lang)
+            expected = term.rendering(lang) or term.en
+            for wrong in term.forbidden.get(lang, ()):
+                if morphology.form_pattern(wrong, lang, declinable=True).search(target):
+                    issues.append(TermIssue("term-forbidden", term, m.text,
+                                            f"{wrong!r} is a forbidden rendering of {m.text!r}: use {expected!r}"))
+            if any(morphology.form_pattern(r, lang, declinable=declinable,
+                                           case_sensitive=term.dnt and term.case_sensitive).search(target)
+                   for r in term.allowed(lang)):
+                continue
+            # English forms end at Latin letters and digits only: "University成立" has one
+            english = [f for f in term.forms
+                       if re.search(rf"(?<![A-Za-z0-9-]){re.escape(f)}(?![A-Za-z0-9])", target,
+                                    0 if term.case_sensitive else re.IGNORECASE)]
+            if english and not term.dnt:
+                issues.append(TermIssue("term-untranslated", term, m.text,
+                                        f"{english[0]!r} is left in English: write {expected!r}"))
+            elif not any(i.term.id == term.id for i in issues):
+                issues.append(TermIssue("term-missing", term, m.text,
+                                        f"glossary term {m.text!r} should read {expected!r}"))
+        return issues
+
+
+@dataclass(frozen=True)
+class TermIssue:
+    code: str  # term-missing | term-forbidden | term-untranslated
+    term: Term
+    source_text: str
+    message: str
+
+
+_C = morphology.Case
+RUSSIAN_PREPOSITIONS: dict[str, morphology.Case] = {
+    **dict.fromkeys(("в", "во", "на", "о", "об", "обо", "при"), _C.PREPOSITIONAL),
+    **dict.fromkeys(("из", "от", "до", "для", "без", "у", "около", "после", "среди", "вокруг", "из-за", "кроме",
+                     "возле", "со стороны"), _C.GENITIVE),
+    **dict.fromkeys(("к", "ко", "благодаря", "согласно"), _C.DATIVE),
+    **dict.fromkeys(("с", "со", "над", "перед", "между"), _C.INSTRUMENTAL),
+    **dict.fromkeys(("про", "через", "сквозь"), _C.ACCUSATIVE),
+}
+_ENGLISH_CUES = {
+    "ru": {"at": _C.PREPOSITIONAL, "in": _C.PREPOSITIONAL, "on": _C.PREPOSITIONAL, "about": _C.PREPOSITIONAL,
+           "to": _C.DATIVE, "from": _C.GENITIVE, "of": _C.GENITIVE, "for": _C.GENITIVE, "by": _C.INSTRUMENTAL,
+           "with": _C.INSTRUMENTAL},
+    "ky": {"at": _C.LOCATIVE, "in": _C.LOCATIVE, "to": _C.DATIVE, "from": _C.ABLATIVE, "of": _C.GENITIVE},
+}
+
+
+def _english_case(english: str, tag: str, lang: str) -> morphology.Case | None:
+    """The case an English context implies for the term at ``tag`` (None when it does not tell)."""
+    position = english.find(tag)
+    if position < 0:
+        return None
+    after = english[position + len(tag):]
+    if re.match(r"['’]s\b", after):
+        return _C.GENITIVE
+    before = re.sub(r"\{/?\d+\}", " ", english[:position])
+    if before.rstrip().endswith("("):
+        return _C.NOMINATIVE  # a parenthesis names the term again: "at KNU (Kyrgyz National University)"
+    words = re.findall(r"[A-Za-z]+", before)
+    # articles and titles do not tell the case: "at the", "by Prof."
+    while words and words[-1].lower() in ("the", "a", "an", "prof", "professor", "dr", "mr", "mrs", "ms"):
+        words.pop()
+    if not words:
+        return _C.NOMINATIVE  # the subject at the start of the sentence
+    return _ENGLISH_CUES.get(lang, {}).get(words[-1].lower())

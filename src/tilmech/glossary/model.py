@@ -25,9 +25,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from ..errors import ConfigError, InputError
 from ..languages import LANGUAGES
@@ -44,6 +44,24 @@ def _target_code(code: str) -> str:
 TargetCode = Annotated[str, AfterValidator(_target_code)]
 
 
+class _RenderingSchema(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    term: str = Field(min_length=1)
+    allowed: tuple[str, ...] = ()
+    declinable: bool = True
+    note: str = ""
+
+
+def _rendering(value: object) -> object:
+    """``ru: КНУ`` is short for ``ru: {term: КНУ}``."""
+    if isinstance(value, str):
+        return {"term": value}
+    if not isinstance(value, dict):
+        raise ValueError("expected a string, or a mapping with term: (and allowed:, declinable:, note:)")
+    return value
+
+
 class _TermSchema(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -51,9 +69,12 @@ class _TermSchema(BaseModel):
     en: str = Field(min_length=1)
     variants: tuple[str, ...] = ()
     dnt: bool = False
-    translations: dict[TargetCode, str] = Field(default_factory=dict)
+    translations: dict[TargetCode, Annotated[_RenderingSchema, BeforeValidator(_rendering)]] = Field(
+        default_factory=dict)
     forbidden: dict[TargetCode, tuple[str, ...]] = Field(default_factory=dict)
     case_sensitive: bool = True
+    pos: Literal["noun", "proper-noun", "acronym", "person", "organization"] = "proper-noun"
+    status: Literal["approved", "proposed"] = "approved"
     note: str = ""
 
     @model_validator(mode="after")
@@ -72,16 +93,28 @@ class _FileSchema(BaseModel):
 
 
 @dataclass(frozen=True)
+class Rendering:
+    """How a term reads in one language."""
+
+    term: str  # the preferred rendering
+    allowed: tuple[str, ...] = ()  # alternatives that are also correct
+    declinable: bool = True  # False: the rendering never changes with grammatical case
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Term:
     id: str
     en: str
     variants: tuple[str, ...]
     dnt: bool
-    translations: dict[str, str]
+    translations: dict[str, Rendering]
     forbidden: dict[str, tuple[str, ...]]
     case_sensitive: bool
     note: str
     source: str  # "glossary/ichei.yaml:14"
+    pos: str = "proper-noun"
+    status: str = "approved"
 
     @property
     def forms(self) -> tuple[str, ...]:
@@ -92,7 +125,26 @@ class Term:
         """The fixed rendering in ``lang``; ``None`` when the term is not fixed there."""
         if self.dnt:
             return self.en
-        return self.translations.get(lang)
+        entry = self.translations.get(lang)
+        return entry.term if entry else None
+
+    def allowed(self, lang: str) -> tuple[str, ...]:
+        """Every correct rendering in ``lang``, the preferred one first."""
+        if self.dnt:
+            return (self.en,)
+        entry = self.translations.get(lang)
+        return (entry.term, *entry.allowed) if entry else ()
+
+    def declinable(self, lang: str) -> bool:
+        if self.dnt or self.pos == "acronym":
+            return lang == "ky"  # Kyrgyz adds case suffixes even to acronyms and foreign names
+        entry = self.translations.get(lang)
+        return entry.declinable if entry else False
+
+    @property
+    def enforced(self) -> bool:
+        """Approved terms are enforced in MT and checked; proposed ones are hints only."""
+        return self.status == "approved"
 
 
 @dataclass(frozen=True)
@@ -118,8 +170,11 @@ def read_glossary(text: str, source: str) -> list[Term]:
     terms = []
     for i, t in enumerate(schema.terms):
         line = doc.line_of(("terms", i))
-        terms.append(Term(t.id, t.en.strip(), tuple(v.strip() for v in t.variants), t.dnt, dict(t.translations),
-                          dict(t.forbidden), t.case_sensitive, t.note, f"{source}:{line}"))
+        translations = {code: Rendering(value.term.strip(), tuple(a.strip() for a in value.allowed),
+                                        value.declinable, value.note)
+                        for code, value in t.translations.items()}
+        terms.append(Term(t.id, t.en.strip(), tuple(v.strip() for v in t.variants), t.dnt, translations,
+                          dict(t.forbidden), t.case_sensitive, t.note, f"{source}:{line}", t.pos, t.status))
     return terms
 
 

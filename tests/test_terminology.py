@@ -1,0 +1,141 @@
+"""Inflection-aware terminology: enforcement in MT and verification, measured on a labelled set."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import DATA, ROOT
+from tilmech.glossary import TermMatcher, load_glossary
+from tilmech.glossary.morphology import Case, inflect
+
+LABELLED = yaml.safe_load((DATA / "glossary-verify.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def matcher() -> TermMatcher:
+    return TermMatcher(load_glossary(ROOT / "glossary", ROOT))
+
+
+def _expected(item: dict) -> set[tuple[str, str]]:
+    return {tuple(e.split()) for e in item["expect"]}  # type: ignore[misc]
+
+
+def test_labelled_set_precision_and_recall_are_100_percent(matcher: TermMatcher) -> None:
+    assert len(LABELLED) >= 60
+    assert {item["lang"] for item in LABELLED} == {"ru", "ky", "zh"}
+    true_pos = false_pos = false_neg = 0
+    wrong = []
+    for item in LABELLED:
+        found = {(i.term.id, i.code) for i in matcher.verify(item["source"], item["target"], item["lang"])}
+        expected = _expected(item)
+        true_pos += len(found & expected)
+        false_pos += len(found - expected)
+        false_neg += len(expected - found)
+        if found != expected:
+            wrong.append((item["lang"], item["target"], sorted(found), sorted(expected)))
+    precision = true_pos / (true_pos + false_pos)
+    recall = true_pos / (true_pos + false_neg)
+    print(f"\nglossary check on {len(LABELLED)} labelled pairs: precision {precision:.0%}, recall {recall:.0%}")
+    assert wrong == []
+    assert (precision, recall) == (1.0, 1.0)
+    assert true_pos >= 20
+
+
+def test_a_substring_check_would_flag_correct_inflected_forms(matcher: TermMatcher) -> None:
+    """The reason for the morphology: a check demanding the dictionary form is wrong on correct text."""
+    naive_false_alarms = 0
+    for item in LABELLED:
+        if item["expect"]:
+            continue
+        for m in matcher.find(item["source"]):
+            rendering = m.term.rendering(item["lang"])
+            if rendering and rendering not in item["target"]:
+                naive_false_alarms += 1
+    assert naive_false_alarms >= 8
+
+
+@pytest.mark.parametrize(("english", "model_output", "lang", "expected"), [
+    # Russian: the preposition the engine chose governs the case
+    ("The ceremony was held at {1}.", "Церемония прошла в {1}.", "ru", "Церемония прошла в Кыргызском национальном университете."),
+    ("Students of {1} came.", "Пришли студенты из {1}.", "ru", "Пришли студенты из Кыргызского национального университета."),
+    ("They met {1}.", "Они встретились с {1}.", "ru", "Они встретились с Кыргызским национальным университетом."),
+    # no preposition: the English tells (possessive, "to", start of sentence)
+    ("{1}'s staff trained teachers.", "Сотрудники {1} обучили учителей.", "ru", "Сотрудники Кыргызского национального университета обучили учителей."),
+    ("{1} opened a classroom.", "{1} открыл класс.", "ru", "Кыргызский национальный университет открыл класс."),
+    # Kyrgyz: the suffix the engine attached shows the case; the stem takes it correctly
+    ("The ceremony was held at {1}.", "Салтанат {1}да өттү.", "ky", "Салтанат Кыргыз улуттук университетинде өттү."),
+    ("Students of {1} came.", "{1}нын студенттери келишти.", "ky", "Кыргыз улуттук университетинин студенттери келишти."),
+    ("It was sent to {1}.", "Ал {1}.", "ky", "Ал Кыргыз улуттук университетине."),
+    ("They came from {1}.", "Алар {1} келишти.", "ky", "Алар Кыргыз улуттук университетинен келишти."),
+    # Chinese: no inflection
+    ("The ceremony was held at {1}.", "仪式在{1}举行。", "zh", "仪式在吉尔吉斯国立大学举行。"),
+])
+def test_enforcement_inflects_the_rendering(matcher: TermMatcher, english: str, model_output: str, lang: str,
+                                            expected: str) -> None:
+    protected = matcher.protect(english.replace("{1}", "Kyrgyz National University"), lang)
+    assert "{1}" in protected.text
+    restored = matcher.restore(model_output, protected, lang)
+    assert restored.text == expected
+    assert restored.uncertain == () and restored.lost == ()
+
+
+def test_unknown_case_keeps_the_base_form_and_flags_it(matcher: TermMatcher) -> None:
+    protected = matcher.protect("The partners thanked Kyrgyz National University warmly.", "ru")
+    restored = matcher.restore("Партнёры тепло поблагодарили {1}.", protected, "ru")
+    assert restored.text == "Партнёры тепло поблагодарили Кыргызский национальный университет."
+    assert [m.term.id for m in restored.uncertain] == ["knu-full-name"]
+
+
+def test_indeclinable_terms_are_not_flagged(matcher: TermMatcher) -> None:
+    protected = matcher.protect("The partners thanked KNU and Prof. HAN Wei.", "ru")
+    restored = matcher.restore("Партнёры поблагодарили {1} и профессора {2}.", protected, "ru")
+    assert restored.text == "Партнёры поблагодарили КНУ и профессора Хань Вэй."
+    assert restored.uncertain == ()
+
+
+@pytest.mark.parametrize(("text", "case", "form"), [
+    ("Кыргыз улуттук университети", Case.GENITIVE, "Кыргыз улуттук университетинин"),
+    ("Кыргыз улуттук университети", Case.ACCUSATIVE, "Кыргыз улуттук университетин"),
+    ("Кыргыз улуттук университети", Case.LOCATIVE, "Кыргыз улуттук университетинде"),
+    ("КУУ", Case.GENITIVE, "КУУнун"),
+    ("КУУ", Case.DATIVE, "КУУга"),
+    ("ЮНЕСКО", Case.DATIVE, "ЮНЕСКОго"),
+    ("Бишкек", Case.DATIVE, "Бишкекке"),
+    ("Бишкек", Case.LOCATIVE, "Бишкекте"),
+    ("Эрлан Базарбаев", Case.GENITIVE, "Эрлан Базарбаевдин"),
+    ("Түштүк илим жана технология университети", Case.ABLATIVE, "Түштүк илим жана технология университетинен"),
+])
+def test_kyrgyz_inflection(text: str, case: Case, form: str) -> None:
+    assert inflect(text, "ky", case) == form
+
+
+def test_verify_command_exit_codes_and_jsonl(tilmech, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    ok = tilmech("--project", ROOT, "glossary", "verify", "--lang", "ru",
+                 "--source", "Students of Kyrgyz National University attended.",
+                 "--target", "Присутствовали студенты Кыргызского национального университета.")
+    assert (ok.code, ok.out.strip()) == (0, "ok")
+    bad = tilmech("--project", ROOT, "glossary", "verify", "--lang", "zh",
+                  "--source", "Kyrgyz National University was founded in 1932.",
+                  "--target", "吉尔吉斯民族大学成立于1932年。")
+    assert bad.code == 1
+    assert bad.out.strip() == ("critical term-forbidden knu-full-name: '吉尔吉斯民族大学' is a forbidden rendering of "
+                               "'Kyrgyz National University': use '吉尔吉斯国立大学'")
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text("\n".join(json.dumps({k: item[k] for k in ("lang", "source", "target")}, ensure_ascii=False)
+                               for item in LABELLED) + "\n", encoding="utf-8")
+    many = tilmech("--project", ROOT, "glossary", "verify", "--jsonl", pairs)
+    results = [json.loads(line) for line in many.out.splitlines()]
+    assert many.code == 1 and len(results) == len(LABELLED)
+    for item, result in zip(LABELLED, results, strict=True):
+        assert result["ok"] == (not item["expect"])
+        assert {(f["term"], f["code"]) for f in result["findings"]} == _expected(item)
+
+
+def test_a_parenthesis_repeats_the_term_in_the_base_form(matcher: TermMatcher) -> None:
+    protected = matcher.protect("It was held at Kyrgyz National University (KNU).", "ky")
+    restored = matcher.restore("Ал {1}да ({2}) өттү.", protected, "ky")
+    assert restored.text == "Ал Кыргыз улуттук университетинде (КУУ) өттү."
