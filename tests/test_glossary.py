@@ -227,3 +227,12 @@ def test_a_lost_second_occurrence_is_reported(matcher: TermMatcher) -> None:
     restored = matcher.restore("{1} провёл это и оплатил.", protected, "ru")
     assert restored.text == "КНУ провёл это и оплатил."
     assert [m.text for m in restored.lost] == ["KNU"]
+
+
+def test_spelling_variants_of_a_term_match(tmp_path: Path) -> None:
+    (tmp_path / "g.yaml").write_text(
+        "terms:\n  - id: smart-classroom\n    en: Smart Classroom\n    pos: noun\n    case_sensitive: false\n"
+        "    translations: {ru: Умный класс, ky: Акылдуу класс, zh: 智慧教室}\n", encoding="utf-8")
+    matcher = TermMatcher(load_glossary(tmp_path))
+    text = "Two Smart Classrooms, one smart-classroom and a {1}Smart\u00a0Classroom{/1}."
+    assert [m.text for m in matcher.find(text)] == ["Smart Classrooms", "smart-classroom", "Smart\u00a0Classroom"]

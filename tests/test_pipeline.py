@@ -70,6 +70,9 @@ def test_article_to_published_bundle(project: Path, tmp_path: Path, tilmech) -> 
     assert len(items) == 3 * len(segments) and len(segments) > 25
     assert {it.engine for it in items} == {"argos"}
     assert all(it.state == "draft" and it.score is not None for it in items)
+    # every glossary term is rendered (in some case form) or flagged, never silently wrong
+    assert not [f for it in items for f in it.findings
+                if f.code in ("term-missing", "term-untranslated", "term-forbidden", "term-lost")]
 
     by_lang = {code: {it.source: it for it in items if it.lang == code} for code in ("ru", "ky", "zh")}
     knu_sentence = next(s for s in by_lang["ru"] if s.startswith("On June 5th, 2023"))

@@ -139,3 +139,53 @@ def test_a_parenthesis_repeats_the_term_in_the_base_form(matcher: TermMatcher) -
     protected = matcher.protect("It was held at Kyrgyz National University (KNU).", "ky")
     restored = matcher.restore("Ал {1}да ({2}) өттү.", protected, "ky")
     assert restored.text == "Ал Кыргыз улуттук университетинде (КУУ) өттү."
+
+
+def test_seed_article_terms_are_rendered_or_flagged_never_silently_wrong(pseudo_project: Path) -> None:
+    from tilmech import services
+    from tilmech.runtime import load_runtime
+
+    rt = load_runtime(pseudo_project)
+    services.ingest(rt, ["smart-classroom-kyrgyzstan"])
+    for code in ("ru", "ky", "zh"):
+        services.translate_language(rt, code, ["smart-classroom-kyrgyzstan"])
+    items = services.review_list(rt, article="smart-classroom-kyrgyzstan")
+    occurrences = flagged = 0
+    for item in items:
+        codes = {f.code for f in item.findings}
+        assert not codes & {"term-missing", "term-untranslated", "term-forbidden", "term-lost"}, item
+        for m in rt.matcher.find(item.source):
+            occurrences += 1
+            allowed = m.term.allowed(item.lang)
+            # the rendering is there: as written (base form), or inflected and recognised by the check
+            assert any(a in item.text for a in allowed) or not rt.matcher.verify(item.source, item.text, item.lang)
+            if "term-case" in codes:
+                flagged += 1
+    assert occurrences > 60 and flagged > 0
+    ru = {i.source: i.text for i in items if i.lang == "ru"}
+    assert "Кыргызском национальном университете (КНУ)" in next(t for s, t in ru.items() if s.startswith("On June"))
+
+
+def test_glossary_check_stats_and_terms_in_review(pseudo_project: Path, tilmech) -> None:  # type: ignore[no-untyped-def]
+    from tilmech import services
+    from tilmech.runtime import load_runtime
+
+    rt = load_runtime(pseudo_project)
+    services.ingest(rt)
+    services.translate_language(rt, "ru")
+    segment = next(i for i in services.review_list(rt, "ru") if i.source.startswith("Kyrgyz National University,"))
+    edited = tilmech("--project", pseudo_project, "review", "edit", segment.segment_id, "--lang", "ru",
+                     "--text", "Киргизский национальный университет основан в 1932 году.")
+    assert "critical: 'Киргизский национальный университет' is a forbidden rendering" in edited.err
+    check = tilmech("--project", pseudo_project, "glossary", "check", "--lang", "ru")
+    assert check.out.splitlines() == [
+        f"{segment.segment_id}  ru  draft       critical term-forbidden knu-full-name: 'Киргизский национальный "
+        "университет' is a forbidden rendering of 'Kyrgyz National University': use 'Кыргызский национальный "
+        "университет'"]
+    stats = tilmech("--project", pseudo_project, "glossary", "stats")
+    assert "ru: 0 without an approved rendering" in stats.out
+    assert "never seen in content: 0" in stats.out
+    assert "    1  ru  knu-full-name  term-forbidden" in stats.out
+    shown = tilmech("--project", pseudo_project, "review", "show", segment.segment_id, "--lang", "ru")
+    assert ("term:     Kyrgyz National University → ru: Кыргызский национальный университет; "
+            "ky: Кыргыз улуттук университети; zh: 吉尔吉斯国立大学") in shown.out

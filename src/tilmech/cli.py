@@ -187,6 +187,9 @@ def review_show(ctx: Context, segment_id: str, lang: str | None) -> None:
     click.echo(f"source:   {view.source}")
     for tag, label in view.placeholders.items():
         click.echo(f"          {tag} = {label}")
+    for term in view.terms:
+        renderings = "; ".join(f"{code}: {' / '.join(forms)}" for code, forms in term.renderings.items())
+        click.echo(f"term:     {term.english} → {renderings}" + (f"  ({term.note})" if term.note else ""))
     for it in view.items:
         click.echo(f"\n[{it.lang}] {it.state}  engine {it.engine} ({it.origin})"
                    + (f"  score {it.score:.3f}" if it.score is not None else ""))
@@ -262,7 +265,7 @@ def status(ctx: Context) -> None:
 
 @cli.group()
 def glossary() -> None:
-    """Term bases: verify a translation against the glossary."""
+    """Term bases: verify translations, check the queue, exchange TBX and CSV, coverage."""
 
 
 @glossary.command("verify")
@@ -304,6 +307,66 @@ def glossary_verify(ctx: Context, lang: str | None, source: str | None, target: 
             click.echo(json.dumps({"lang": item[0], "source": item[1], "target": item[2], "ok": not findings,
                                    "findings": [f.to_dict() for f in findings]}, ensure_ascii=False))
     sys.exit(1 if violated else 0)
+
+
+@glossary.command("export")
+@click.option("--format", "fmt", type=click.Choice(["tbx", "csv"]), default="tbx", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File to write. Default: standard output.")
+@pass_ctx
+def glossary_export(ctx: Context, fmt: str, output: Path | None) -> None:
+    """Export the term base as TBX (TBX-Basic) or CSV."""
+    from .services import glossary_export as export
+
+    text = export(ctx.runtime, fmt)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        _err(f"wrote {len(ctx.runtime.glossary)} terms to {output}")
+
+
+@glossary.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--into", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Glossary file for new terms. Default: glossary/imported.yaml.")
+@pass_ctx
+def glossary_import(ctx: Context, file: Path, into: Path | None) -> None:
+    """Merge a TBX or CSV file into the term base; reports what was added, changed and skipped."""
+    from .services import glossary_import as do_import
+
+    report = do_import(ctx.runtime, file, into)
+    for label, ids in (("added", report.added), ("changed", report.changed), ("skipped", report.skipped)):
+        click.echo(f"{label} {len(ids)}" + (f": {', '.join(ids)}" if ids else ""))
+
+
+@glossary.command("check")
+@click.option("--lang", default=None, metavar="L")
+@pass_ctx
+def glossary_check(ctx: Context, lang: str | None) -> None:
+    """Glossary violations across the review queue, in the current text of each segment."""
+    from .services import glossary_check as check
+
+    violations = check(ctx.runtime, lang)
+    for v in violations:
+        click.echo(f"{v.segment_id}  {v.lang}  {v.state:<10}  {v.finding.severity} {v.finding.code} "
+                   f"{v.finding.term}: {v.finding.message}")
+    _err(f"{len(violations)} violations")
+
+
+@glossary.command("stats")
+@pass_ctx
+def glossary_stats(ctx: Context) -> None:
+    """Coverage: terms without a rendering, terms never used, the most frequent violations."""
+    from .services import glossary_stats as stats
+
+    data = stats(ctx.runtime)
+    click.echo(f"{data.terms} terms")
+    for code, ids in data.without_rendering.items():
+        click.echo(f"{code}: {len(ids)} without an approved rendering" + (f" ({', '.join(ids)})" if ids else ""))
+    click.echo(f"never seen in content: {len(data.unused)}" + (f" ({', '.join(data.unused)})" if data.unused else ""))
+    for lang, term, code, count in data.violations[:20]:
+        click.echo(f"{count:>5}  {lang}  {term}  {code}")
 
 
 # -- releases and publishing --------------------------------------------------------------------------

@@ -57,8 +57,13 @@ class TermMatcher:
         insensitive: list[tuple[str, str]] = []
         for i, term in enumerate(self.glossary.terms):
             for form in term.forms:
-                body = r"\s+".join(re.escape(word) for word in form.split())
-                (sensitive if term.case_sensitive else insensitive).append((form, f"(?P<t{i}_{len(sensitive) + len(insensitive)}>{body})"))
+                # words may be split by spaces, no-break spaces or hyphens ("Smart-Classroom");
+                # a common noun may be plural ("Smart Classrooms")
+                body = r"[\s\u00a0-]+".join(re.escape(word) for word in re.split(r"[\s-]+", form))
+                if term.pos == "noun":
+                    body += "(?:e?s)?"
+                name = f"t{i}_{len(sensitive) + len(insensitive)}"
+                (sensitive if term.case_sensitive else insensitive).append((form, f"(?P<{name}>{body})"))
         if not sensitive and not insensitive:
             return None
 

@@ -1,0 +1,106 @@
+"""Term base exchange: TBX and CSV out and back without loss, other tools' TBX in, hostile XML refused."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from translate.storage import tbx
+
+from conftest import DATA, ROOT
+from tilmech.errors import InputError
+from tilmech.glossary import load_glossary
+from tilmech.glossary.exchange import read_csv, read_tbx, write_csv, write_tbx, write_yaml
+
+TERMS = load_glossary(ROOT / "glossary", ROOT).terms
+LANGS = ("ru", "ky", "zh")
+
+
+def _bare(terms):  # type: ignore[no-untyped-def]
+    return [dataclasses.replace(t, source="") for t in terms]
+
+
+def test_tbx_round_trip_loses_nothing() -> None:
+    assert _bare(read_tbx(write_tbx(TERMS, LANGS), "x.tbx")) == _bare(TERMS)
+
+
+def test_csv_round_trip_loses_nothing() -> None:
+    assert _bare(read_csv(write_csv(TERMS, LANGS), "x.csv")) == _bare(TERMS)
+
+
+def test_yaml_writer_reads_back() -> None:
+    from tilmech.glossary import read_glossary
+
+    assert _bare(read_glossary(write_yaml(TERMS), "x.yaml")) == _bare(TERMS)
+
+
+def test_translate_toolkit_reads_our_tbx() -> None:
+    store = tbx.tbxfile.parsestring(write_tbx(TERMS, LANGS).encode("utf-8"))
+    units = {u.getid(): u for u in store.units}
+    assert len(units) == len(TERMS)
+    assert units["knu-full-name"].source == "Kyrgyz National University"
+    assert units["knu-full-name"].target == "Кыргызский национальный университет"
+
+
+def test_tbx_of_another_tool_maps_statuses() -> None:
+    smart, euras = read_tbx((DATA / "tbx" / "from-another-tool.tbx").read_text(encoding="utf-8"), "x.tbx")
+    assert (smart.id, smart.en, smart.variants, smart.pos) == ("smart-classroom", "Smart Classroom",
+                                                               ("Smart-Classroom",), "noun")
+    assert smart.translations["ru"].term == "Умный класс"
+    assert smart.translations["ru"].allowed == ("Смарт-класс",)
+    assert smart.forbidden == {"ru": ("Интеллектуальная аудитория",), "zh": ("智能教室",)}
+    assert smart.translations["zh"].term == "智慧教室"
+    assert smart.note == "The product name of UNESCO-ICHEI's classrooms."
+    assert euras.dnt and euras.translations == {}
+
+
+@pytest.mark.parametrize("name", ["entity-bomb.tbx", "external-entity.tbx"])
+def test_hostile_xml_is_refused(name: str) -> None:
+    with pytest.raises(InputError, match=rf"^{name}: refused"):
+        read_tbx((DATA / "tbx" / name).read_text(encoding="utf-8"), name)
+
+
+def test_csv_without_the_header_is_an_error() -> None:
+    with pytest.raises(InputError, match=r"^x.csv:1: the header row needs the columns id, en"):
+        read_csv("KNU,КНУ\n", "x.csv")
+
+
+def test_import_reports_added_changed_skipped(pseudo_project: Path, tilmech, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    exported = tilmech("--project", pseudo_project, "glossary", "export", "--format", "tbx")
+    assert exported.code == 0
+    edited = exported.out.replace("<term>КНУ</term>", "<term>КНУ им. Ж. Баласагына</term>")
+    (tmp_path / "edited.tbx").write_text(edited, encoding="utf-8")
+    result = tilmech("--project", pseudo_project, "glossary", "import", tmp_path / "edited.tbx")
+    assert result.code == 0, result
+    lines = result.out.splitlines()
+    assert lines[:2] == ["added 0", "changed 1: knu"]
+    assert lines[2].startswith(f"skipped {len(TERMS) - 1}: unesco-ichei, ichei, ")
+    result = tilmech("--project", pseudo_project, "glossary", "import", DATA / "tbx" / "from-another-tool.tbx")
+    assert result.out.splitlines() == ["added 2: smart-classroom, euras", "changed 0", "skipped 0"]
+    merged = load_glossary(pseudo_project / "glossary", pseudo_project)
+    assert merged.get("knu").translations["ru"].term == "КНУ им. Ж. Баласагына"  # type: ignore[union-attr]
+    assert merged.get("smart-classroom").source.startswith("glossary/imported.yaml:")  # type: ignore[union-attr]
+    # the imported term is enforced from now on
+    check = tilmech("--project", pseudo_project, "glossary", "verify", "--lang", "ru",
+                    "--source", "The Smart Classroom opened.", "--target", "Открылась интеллектуальная аудитория.")
+    assert check.code == 1 and "term-forbidden smart-classroom" in check.out
+
+
+def test_a_conflicting_import_writes_nothing(pseudo_project: Path, tilmech, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    before = {p.name: p.read_bytes() for p in (pseudo_project / "glossary").iterdir()}
+    clash = tmp_path / "clash.csv"
+    clash.write_text("id,en,variants,ru\nkyrgyz-uni,Kyrgyz University,KNU,КУ\n", encoding="utf-8")
+    result = tilmech("--project", pseudo_project, "glossary", "import", clash)
+    assert result.code == 2
+    assert "English form 'KNU' of term 'kyrgyz-uni' is also a form of term 'knu'" in result.err
+    assert {p.name: p.read_bytes() for p in (pseudo_project / "glossary").iterdir()} == before
+
+
+def test_import_validates_against_the_schema(pseudo_project: Path, tilmech, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,en,pos,fr\nx,Something,verb,Quelque chose\n", encoding="utf-8")
+    result = tilmech("--project", pseudo_project, "glossary", "import", bad)
+    assert result.code == 2 and result.err.startswith("error: bad.csv:")
+    assert "terms[0].pos" in result.err and "terms[0].translations.fr" in result.err
+    assert not (pseudo_project / "glossary" / "imported.yaml").exists()
