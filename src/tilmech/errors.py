@@ -67,6 +67,17 @@ class WorkflowError(TilmechError):
     http_status = 409
 
 
+class Conflict(WorkflowError):
+    """Someone else changed the segment since it was loaded: nothing is overwritten."""
+
+    http_status = 409
+
+    def __init__(self, message: str, current_text: str, current_version: int) -> None:
+        super().__init__(message)
+        self.current_text = current_text
+        self.current_version = current_version
+
+
 class TranslationFailed(TilmechError):
     """One or more languages failed during a translate run."""
 

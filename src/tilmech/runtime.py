@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from .auth import User
 from .glossary import Glossary, TermMatcher, load_glossary
 from .languages import Language
 from .mt import Engine, create_engine
@@ -23,7 +24,15 @@ def current_user() -> str:
 class Runtime:
     settings: Settings
     user: str = field(default_factory=current_user)
+    actor: User | None = None  # a signed-in user whose permissions apply; None: the local operator
     _engines: dict[str, Engine] = field(default_factory=dict, repr=False)
+
+    def acting_as(self, actor: User) -> Runtime:
+        """A runtime for one signed-in user, sharing this one's store, glossary and engines."""
+        other = Runtime(self.settings, actor.name, actor, self._engines)
+        for shared in ("store", "glossary", "matcher"):
+            other.__dict__[shared] = getattr(self, shared)
+        return other
 
     @cached_property
     def store(self) -> Store:

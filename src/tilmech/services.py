@@ -8,16 +8,32 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from . import progress
 from .articles import Article, load_articles, read_article
+from .auth import (
+    Role,
+    Unauthorized,
+    User,
+    hash_password,
+    new_token,
+    parse_role,
+    require_admin,
+    require_editor,
+    require_review,
+    token_digest,
+    verify_password,
+)
 from .checks import Finding, Severity, check_translation, term_severity
-from .errors import NotFound, UsageError, WorkflowError
+from .errors import Conflict, NotFound, UsageError, WorkflowError
 from .glossary import Term, TermMatch
 from .languages import get_language
 from .publish import PublishReport, build_catalog, build_locale, write_release
@@ -26,13 +42,17 @@ from .runtime import Runtime
 from .segments import Segment, SegmentedArticle, segment_article
 from .store import (
     ArticleRow,
+    CommentRow,
     HistoryRow,
     MemoryRow,
+    MetaRow,
     ReleaseArticleRow,
     ReleaseRow,
     ReleaseSourceRow,
     SegmentRow,
+    TokenRow,
     TranslationRow,
+    UserRow,
     utcnow,
 )
 
@@ -361,6 +381,7 @@ class ReviewItem:
     score: float | None
     findings: tuple[Finding, ...]
     placeholders: dict[str, str] = dataclasses.field(default_factory=dict)
+    version: int = 1
 
 
 @dataclass(frozen=True)
@@ -378,25 +399,40 @@ class HistoryEntry:
 def _item(seg: SegmentRow, tr: TranslationRow) -> ReviewItem:
     return ReviewItem(seg.id, seg.article, seg.field, seg.position, tr.lang, seg.source, tr.machine, tr.text,
                       tr.state, tr.engine, tr.origin, tr.score,
-                      tuple(Finding.from_dict(f) for f in tr.qa or []), dict(seg.placeholders or {}))
+                      tuple(Finding.from_dict(f) for f in tr.qa or []), dict(seg.placeholders or {}), tr.version)
 
 
-def review_list(rt: Runtime, lang: str | None = None, state: str | None = None,
-                article: str | None = None) -> list[ReviewItem]:
-    query = (select(SegmentRow, TranslationRow)
-             .join(TranslationRow, TranslationRow.segment_id == SegmentRow.id)
-             .where(SegmentRow.active.is_(True)))
+def review_list(rt: Runtime, lang: str | None = None, state: str | None = None, article: str | None = None, *,
+                query: str | None = None, flag: str | None = None, order: str = "position") -> list[ReviewItem]:
+    """The queue: filters by language, state, article, text (source or target) and QA finding.
+
+    ``flag`` is a finding code, a severity, or ``any``; ``order`` is ``position``
+    (article order) or ``score`` (the engine's weakest drafts first).
+    """
+    query_ = (select(SegmentRow, TranslationRow)
+              .join(TranslationRow, TranslationRow.segment_id == SegmentRow.id)
+              .where(SegmentRow.active.is_(True)))
     if lang:
-        query = query.where(TranslationRow.lang == rt.settings.resolve_languages([lang])[0].code)
+        query_ = query_.where(TranslationRow.lang == rt.settings.resolve_languages([lang])[0].code)
     if state:
-        query = query.where(TranslationRow.state == parse_state(state).value)
+        query_ = query_.where(TranslationRow.state == parse_state(state).value)
     if article:
-        query = query.where(SegmentRow.article == article)
-    query = query.order_by(SegmentRow.article, SegmentRow.position, TranslationRow.lang)
+        query_ = query_.where(SegmentRow.article == article)
+    if query:
+        pattern = f"%{query}%"
+        query_ = query_.where(SegmentRow.source.ilike(pattern) | TranslationRow.text.ilike(pattern))
+    if order not in ("position", "score"):
+        raise UsageError(f"unknown order {order!r}: use position or score")
+    query_ = query_.order_by(SegmentRow.article, SegmentRow.position, TranslationRow.lang)
     with rt.store.session() as s:
         if article and s.get(ArticleRow, article) is None:
             raise NotFound(f"no article {article!r} in the store: run `tilmech translate` first")
-        return [_item(seg, tr) for seg, tr in s.execute(query)]
+        items = [_item(seg, tr) for seg, tr in s.execute(query_)]
+    if flag:
+        items = [i for i in items if any(flag in ("any", f.code, str(f.severity)) for f in i.findings)]
+    if order == "score":
+        items.sort(key=lambda i: (i.score is None, i.score if i.score is not None else 0.0))
+    return items
 
 
 def _resolve_segment(s: object, segment_id: str) -> SegmentRow:
@@ -433,6 +469,14 @@ class SegmentView:
     items: tuple[ReviewItem, ...]
     history: dict[str, tuple[HistoryEntry, ...]]
     terms: tuple[SegmentTerm, ...] = ()
+    comments: dict[str, tuple[Comment, ...]] = dataclasses.field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Comment:
+    at: str
+    who: str
+    text: str
 
 
 @dataclass(frozen=True)
@@ -461,6 +505,7 @@ def review_show(rt: Runtime, segment_id: str, lang: str | None = None) -> Segmen
         seg = _resolve_segment(s, segment_id)
         items = []
         history: dict[str, tuple[HistoryEntry, ...]] = {}
+        comments: dict[str, tuple[Comment, ...]] = {}
         for code in langs:
             tr = s.scalars(select(TranslationRow).where(TranslationRow.segment_id == seg.id,
                                                         TranslationRow.lang == code)).first()
@@ -472,8 +517,11 @@ def review_show(rt: Runtime, segment_id: str, lang: str | None = None) -> Segmen
                              h.before_state, h.after_state, h.note)
                 for h in s.scalars(select(HistoryRow).where(HistoryRow.translation_id == tr.id)
                                    .order_by(HistoryRow.id)))
+            comments[code] = tuple(
+                Comment(c.at.isoformat(timespec="seconds"), c.who, c.text)
+                for c in s.scalars(select(CommentRow).where(CommentRow.translation_id == tr.id).order_by(CommentRow.id)))
         return SegmentView(seg.id, seg.article, seg.source, dict(seg.placeholders or {}), tuple(items), history,
-                           segment_terms(rt, seg.source))
+                           segment_terms(rt, seg.source), comments)
 
 
 def _segment_model(rt: Runtime, seg: SegmentRow) -> Segment:
@@ -485,27 +533,48 @@ def _segment_model(rt: Runtime, seg: SegmentRow) -> Segment:
     raise WorkflowError(f"segment {seg.id} is no longer in {seg.article}: its source text changed")
 
 
-def review_edit(rt: Runtime, segment_id: str, lang: str, text: str) -> ReviewItem:
-    """Replace the current text; the segment goes (back) to draft and QA runs again."""
+def _check_version(tr: TranslationRow, expected: int | None, seg_id: str) -> None:
+    if expected is not None and tr.version != expected:
+        raise Conflict(f"segment {seg_id} ({tr.lang}) was changed by {tr.updated_by} since you opened it "
+                       f"(version {tr.version}, yours {expected}); their text is: {tr.text}",
+                       tr.text, tr.version)
+
+
+def _change(s: Session, tr: TranslationRow, who: str, action: str, text: str, state: State, note: str = "") -> None:
+    """Record one change of a translation in its history and bump its version."""
+    s.add(HistoryRow(translation_id=tr.id, who=who, action=action, before_text=tr.text, after_text=text,
+                     before_state=tr.state, after_state=state.value, note=note))
+    tr.text, tr.state = text, state.value
+    tr.updated_at, tr.updated_by = utcnow(), who
+    tr.version = (tr.version or 1) + 1
+
+
+def review_edit(rt: Runtime, segment_id: str, lang: str, text: str, expected_version: int | None = None) -> ReviewItem:
+    """Replace the current text; the segment goes (back) to draft and QA runs again.
+
+    With ``expected_version``, a segment changed by someone else in the meantime is
+    refused (:class:`Conflict`) instead of overwritten.
+    """
     language = rt.settings.resolve_languages([lang])[0]
+    require_review(rt.actor, language.code)
     text = text.strip()
     if not text:
         raise UsageError("the new text is empty: give the translation with --text")
     with rt.store.session() as s:
         seg = _resolve_segment(s, segment_id)
         tr = _translation(s, seg, language.code)
+        _check_version(tr, expected_version, seg.id)
         findings = check_translation(_segment_model(rt, seg), text, language, rt.matcher)
-        new_state = after_edit(State(tr.state))
-        s.add(HistoryRow(translation_id=tr.id, who=rt.user, action="edit", before_text=tr.text, after_text=text,
-                         before_state=tr.state, after_state=new_state.value))
-        tr.text, tr.state, tr.qa = text, new_state.value, [f.to_dict() for f in findings]
-        tr.updated_at, tr.updated_by = utcnow(), rt.user
+        _change(s, tr, rt.user, "edit", text, after_edit(State(tr.state)))
+        tr.qa = [f.to_dict() for f in findings]
         return _item(seg, tr)
 
 
-def review_approve(rt: Runtime, lang: str, segment_ids: Sequence[str] = (), article: str | None = None) -> int:
+def review_approve(rt: Runtime, lang: str, segment_ids: Sequence[str] = (), article: str | None = None,
+                   expected_version: int | None = None) -> int:
     """Approve segments (or every segment of an article) in one transaction; returns how many changed."""
     language = rt.settings.resolve_languages([lang])[0]
+    require_review(rt.actor, language.code)
     if not segment_ids and not article:
         raise UsageError("name the segments to approve (IDs) or --article SLUG")
     changed = 0
@@ -520,6 +589,8 @@ def review_approve(rt: Runtime, lang: str, segment_ids: Sequence[str] = (), arti
         problems = []
         for seg in segs:
             tr = _translation(s, seg, language.code)
+            if len(segs) == 1:
+                _check_version(tr, expected_version, seg.id)
             if tr.state == State.APPROVED.value:
                 continue
             critical = [f["message"] for f in tr.qa or [] if f["severity"] == Severity.CRITICAL.value]
@@ -528,26 +599,142 @@ def review_approve(rt: Runtime, lang: str, segment_ids: Sequence[str] = (), arti
             except WorkflowError as exc:
                 problems.append(str(exc))
                 continue
-            s.add(HistoryRow(translation_id=tr.id, who=rt.user, action="approve", before_text=tr.text,
-                             after_text=tr.text, before_state=tr.state, after_state=new_state.value))
-            tr.state, tr.updated_at, tr.updated_by = new_state.value, utcnow(), rt.user
+            _change(s, tr, rt.user, "approve", tr.text, new_state)
             changed += 1
         if problems:
             raise WorkflowError("nothing approved:\n" + "\n".join(problems))
     return changed
 
 
-def review_send_back(rt: Runtime, lang: str, segment_ids: Sequence[str], note: str = "") -> int:
+def review_send_back(rt: Runtime, lang: str, segment_ids: Sequence[str], note: str = "",
+                     expected_version: int | None = None) -> int:
     language = rt.settings.resolve_languages([lang])[0]
+    require_review(rt.actor, language.code)
     with rt.store.session() as s:
         for sid in segment_ids:
             seg = _resolve_segment(s, sid)
             tr = _translation(s, seg, language.code)
-            new_state = send_back(State(tr.state))
-            s.add(HistoryRow(translation_id=tr.id, who=rt.user, action="send-back", before_text=tr.text,
-                             after_text=tr.text, before_state=tr.state, after_state=new_state.value, note=note))
-            tr.state, tr.updated_at, tr.updated_by = new_state.value, utcnow(), rt.user
+            if len(segment_ids) == 1:
+                _check_version(tr, expected_version, seg.id)
+            _change(s, tr, rt.user, "send-back", tr.text, send_back(State(tr.state)), note)
     return len(segment_ids)
+
+
+def add_comment(rt: Runtime, segment_id: str, lang: str, text: str) -> None:
+    language = rt.settings.resolve_languages([lang])[0]
+    if not text.strip():
+        raise UsageError("the comment is empty")
+    with rt.store.session() as s:
+        seg = _resolve_segment(s, segment_id)
+        tr = _translation(s, seg, language.code)
+        s.add(CommentRow(translation_id=tr.id, who=rt.user, text=text.strip()))
+
+
+# -- users -------------------------------------------------------------------------------
+
+
+def users_add(rt: Runtime, name: str, role: str, password: str, languages: Sequence[str] = ()) -> User:
+    """Create a user (or replace the password, role and languages of an existing one)."""
+    require_admin(rt.actor)
+    parsed = parse_role(role)
+    codes = tuple(rt.settings.resolve_languages(list(languages))[i].code for i in range(len(languages))) \
+        if languages else ()
+    if not re.fullmatch(r"[A-Za-z0-9._@-]{1,100}", name):
+        raise UsageError(f"bad user name {name!r}: letters, digits and . _ @ - only")
+    hashed = hash_password(password)
+    with rt.store.session() as s:
+        row = s.scalars(select(UserRow).where(UserRow.name == name)).first()
+        if row is None:
+            s.add(UserRow(name=name, role=parsed.value, languages=",".join(codes), password_hash=hashed))
+        else:
+            row.role, row.languages, row.password_hash = parsed.value, ",".join(codes), hashed
+    return User(name, parsed, codes)
+
+
+def _user(row: UserRow) -> User:
+    return User(row.name, Role(row.role), tuple(c for c in row.languages.split(",") if c))
+
+
+def users_list(rt: Runtime) -> list[User]:
+    with rt.store.session() as s:
+        return [_user(r) for r in s.scalars(select(UserRow).order_by(UserRow.name))]
+
+
+def authenticate(rt: Runtime, name: str, password: str) -> User:
+    with rt.store.session() as s:
+        row = s.scalars(select(UserRow).where(UserRow.name == name)).first()
+        if row is None or not verify_password(password, row.password_hash):
+            raise Unauthorized("wrong user name or password")
+        return _user(row)
+
+
+def get_user(rt: Runtime, name: str) -> User | None:
+    with rt.store.session() as s:
+        row = s.scalars(select(UserRow).where(UserRow.name == name)).first()
+        return _user(row) if row else None
+
+
+def create_token(rt: Runtime, name: str, label: str = "") -> str:
+    """A new API token for ``name`` (shown once; only its digest is stored)."""
+    token, digest = new_token()
+    with rt.store.session() as s:
+        row = s.scalars(select(UserRow).where(UserRow.name == name)).first()
+        if row is None:
+            raise NotFound(f"no user {name!r}: add one with `tilmech users add`")
+        s.add(TokenRow(user_id=row.id, token_hash=digest, label=label))
+    return token
+
+
+def user_by_token(rt: Runtime, token: str) -> User:
+    with rt.store.session() as s:
+        row = s.execute(select(UserRow).join(TokenRow, TokenRow.user_id == UserRow.id)
+                        .where(TokenRow.token_hash == token_digest(token))).scalar_one_or_none()
+        if row is None:
+            raise Unauthorized("unknown API token")
+        return _user(row)
+
+
+def secret_key(rt: Runtime) -> str:
+    """The key that signs web sessions, created once per store."""
+    with rt.store.session() as s:
+        row = s.get(MetaRow, "session_key")
+        if row is None:
+            row = MetaRow(key="session_key", value=secrets.token_urlsafe(48))
+            s.add(row)
+        return row.value
+
+
+@dataclass(frozen=True)
+class Progress:
+    article: str
+    title: str
+    lang: str
+    total: int
+    approved: int
+    needs_work: int
+    flagged: int
+
+
+def progress_table(rt: Runtime) -> list[Progress]:
+    """Per article and language: segments, approved, needs-work, with QA findings."""
+    out = []
+    with rt.store.session() as s:
+        titles = {slug: title for slug, title in s.execute(select(ArticleRow.slug, ArticleRow.title))}
+        rows = s.execute(select(SegmentRow.article, TranslationRow.lang, TranslationRow.state, TranslationRow.qa)
+                         .join(TranslationRow, TranslationRow.segment_id == SegmentRow.id)
+                         .where(SegmentRow.active.is_(True))).all()
+    counts: dict[tuple[str, str], list[int]] = {}
+    for article, lang, state, qa in rows:
+        c = counts.setdefault((article, lang), [0, 0, 0, 0])
+        c[0] += 1
+        c[1] += state == State.APPROVED.value
+        c[2] += state == State.NEEDS_WORK.value
+        c[3] += bool(qa)
+    order = {code: i for i, code in enumerate(rt.settings.target_languages)}
+    for (article, lang), (total, approved, needs_work, flagged) in sorted(
+            counts.items(), key=lambda kv: (kv[0][0], order.get(kv[0][1], 99))):
+        out.append(Progress(article, titles.get(article, article), lang, total, approved, needs_work, flagged))
+    return out
 
 
 # -- releases ---------------------------------------------------------------------------
@@ -564,8 +751,36 @@ class ReleaseInfo:
     incomplete: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)  # lang -> slugs left out
 
 
+@dataclass(frozen=True)
+class LocalePreview:
+    lang: str
+    ready: tuple[str, ...]  # articles complete in this locale
+    blocked: dict[str, str]  # article -> what blocks it
+
+
+def release_preview(rt: Runtime) -> list[LocalePreview]:
+    """What each locale would ship if a release were created now, and what blocks the rest."""
+    slugs = [doc.article.slug for doc in load_documents(rt)]
+    items = review_list(rt)
+    out = []
+    for code in rt.settings.target_languages:
+        ready, blocked = [], {}
+        for slug in slugs:
+            mine = [i for i in items if i.article == slug and i.lang == code]
+            open_ = [i for i in mine if i.state != State.APPROVED.value]
+            if mine and not open_:
+                ready.append(slug)
+                continue
+            critical = sum(1 for i in open_ if any(f.severity is Severity.CRITICAL for f in i.findings))
+            reason = f"{len(open_)} of {len(mine)} segments not approved" if mine else "not translated yet"
+            blocked[slug] = reason + (f", {critical} with critical QA findings" if critical else "")
+        out.append(LocalePreview(code, tuple(ready), blocked))
+    return out
+
+
 def release_create(rt: Runtime) -> ReleaseInfo:
     """Freeze the approved text of every article that is complete in a locale."""
+    require_editor(rt.actor, "create a release")
     docs = load_documents(rt)
     if not docs:
         raise WorkflowError(f"no articles in {rt.settings.content_dir}: nothing to release")
@@ -630,6 +845,7 @@ def release_list(rt: Runtime) -> list[ReleaseInfo]:
 
 def release_approve(rt: Runtime, release_id: int) -> ReleaseInfo:
     """The editor's approval: only an approved release can be published."""
+    require_editor(rt.actor, "approve a release")
     with rt.store.session() as s:
         row = _release_row(s, release_id)
         if row.state == "pending":

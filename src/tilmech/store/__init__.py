@@ -15,19 +15,35 @@ from ..errors import EnvironmentNotReady
 from .schema import (
     ArticleRow,
     Base,
+    CommentRow,
     HistoryRow,
     MemoryRow,
+    MetaRow,
     ReleaseArticleRow,
     ReleaseRow,
     ReleaseSourceRow,
     SegmentRow,
+    TokenRow,
     TranslationRow,
+    UserRow,
     utcnow,
 )
 
 __all__ = [
-    "ArticleRow", "HistoryRow", "MemoryRow", "ReleaseArticleRow", "ReleaseRow", "ReleaseSourceRow",
-    "SegmentRow", "Store", "TranslationRow", "utcnow",
+    "ArticleRow",
+    "CommentRow",
+    "HistoryRow",
+    "MemoryRow",
+    "MetaRow",
+    "ReleaseArticleRow",
+    "ReleaseRow",
+    "ReleaseSourceRow",
+    "SegmentRow",
+    "Store",
+    "TokenRow",
+    "TranslationRow",
+    "UserRow",
+    "utcnow",
 ]
 
 

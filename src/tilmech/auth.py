@@ -1,0 +1,105 @@
+"""Users, roles and what each role may do (pure, apart from password hashing).
+
+* ``translator``: reads everything; edits, approves and sends back segments of their languages.
+* ``editor``: everything a translator does, in every language; creates and approves releases.
+* ``admin``: everything an editor does; manages users.
+
+Passwords are stored as salted argon2 hashes (pwdlib); API tokens as sha256 digests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+from typing import Any
+
+from .errors import TilmechError, UsageError
+
+
+class Forbidden(TilmechError):
+    """Signed in, but not allowed to do this."""
+
+    exit_code = 1
+    http_status = 403
+
+
+class Unauthorized(TilmechError):
+    """Not signed in, or wrong name or password."""
+
+    exit_code = 1
+    http_status = 401
+
+
+class Role(StrEnum):
+    TRANSLATOR = "translator"
+    EDITOR = "editor"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: Role
+    languages: tuple[str, ...] = ()  # empty: every language
+
+    def may_review(self, lang: str) -> bool:
+        return self.role is not Role.TRANSLATOR or not self.languages or lang in self.languages
+
+    @property
+    def may_approve_releases(self) -> bool:
+        return self.role in (Role.EDITOR, Role.ADMIN)
+
+
+def require_review(user: User | None, lang: str) -> None:
+    if user is not None and not user.may_review(lang):
+        raise Forbidden(f"{user.name} is a translator for {', '.join(user.languages)}, not {lang}")
+
+
+def require_editor(user: User | None, action: str) -> None:
+    if user is not None and not user.may_approve_releases:
+        raise Forbidden(f"only an editor can {action}; {user.name} is a {user.role}")
+
+
+def require_admin(user: User | None) -> None:
+    if user is not None and user.role is not Role.ADMIN:
+        raise Forbidden(f"only an admin manages users; {user.name} is a {user.role}")
+
+
+def parse_role(text: str) -> Role:
+    try:
+        return Role(text)
+    except ValueError:
+        raise UsageError(f"unknown role {text!r}: use translator, editor or admin") from None
+
+
+@cache
+def _hasher() -> Any:
+    from pwdlib import PasswordHash
+
+    return PasswordHash.recommended()
+
+
+def hash_password(password: str) -> str:
+    if len(password) < 8:
+        raise UsageError("the password is too short: use at least 8 characters")
+    return str(_hasher().hash(password))
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        return bool(_hasher().verify(password, stored))
+    except Exception:
+        return False
+
+
+def new_token() -> tuple[str, str]:
+    """A new API token and the digest that is stored."""
+    token = "tlm_" + secrets.token_urlsafe(32)
+    return token, token_digest(token)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,266 @@
+"""The review workbench: server-rendered pages and a JSON API over the same services.
+
+``create_app(runtime)`` builds the FastAPI application. Pages and ``/api/`` call
+:mod:`tilmech.services` with a runtime acting as the signed-in user, so roles are
+enforced in one place. Sessions are signed cookies; every state-changing request
+made with the session cookie carries the session's CSRF token (a form field or the
+``X-CSRF-Token`` header). API clients may instead send ``Authorization: Bearer TOKEN``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+from pathlib import Path
+from typing import Any
+
+from fastapi import Depends, FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, Field
+from starlette.middleware.sessions import SessionMiddleware
+
+from .. import services
+from ..auth import Forbidden, Unauthorized, User
+from ..errors import Conflict, TilmechError
+from ..runtime import Runtime
+
+HERE = Path(__file__).resolve().parent
+MAX_TEXT = 20_000  # characters of one segment's text
+
+
+class Login(BaseModel):
+    name: str = Field(max_length=100)
+    password: str = Field(max_length=1000)
+
+
+class Edit(BaseModel):
+    text: str = Field(min_length=1, max_length=MAX_TEXT)
+    version: int | None = None
+
+
+class Transition(BaseModel):
+    version: int | None = None
+    note: str = Field("", max_length=2000)
+
+
+class CommentBody(BaseModel):
+    text: str = Field(min_length=1, max_length=4000)
+
+
+def _data(value: Any) -> Any:
+    """Plain JSON data of service results (frozen dataclasses, enums)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {k: _data(v) for k, v in dataclasses.asdict(value).items()}
+    if isinstance(value, dict):
+        return {str(k): _data(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_data(v) for v in value]
+    return value
+
+
+def create_app(rt: Runtime) -> FastAPI:
+    app = FastAPI(title="Tilmech workbench", version="1", docs_url="/api/docs", redoc_url=None,
+                  openapi_url="/openapi.json")
+    app.add_middleware(SessionMiddleware, secret_key=services.secret_key(rt), session_cookie="tilmech_session",
+                       same_site="strict", https_only=False, max_age=12 * 3600)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    templates = Jinja2Templates(directory=HERE / "templates")
+
+    # -- who is asking ------------------------------------------------------------------
+
+    def signed_in(request: Request) -> User:
+        header = request.headers.get("authorization", "")
+        if header.lower().startswith("bearer "):
+            request.state.by_token = True
+            return services.user_by_token(rt, header[7:].strip())
+        name = request.session.get("user")
+        user = services.get_user(rt, name) if name else None
+        if user is None:
+            raise Unauthorized("sign in first")
+        return user
+
+    def csrf_token(request: Request) -> str:
+        if "csrf" not in request.session:
+            request.session["csrf"] = secrets.token_urlsafe(24)
+        return str(request.session["csrf"])
+
+    def check_csrf(request: Request, sent: str | None) -> None:
+        if getattr(request.state, "by_token", False):
+            return
+        expected = request.session.get("csrf")
+        if not expected or not sent or not secrets.compare_digest(str(expected), sent):
+            raise Forbidden("the form has expired (CSRF check failed): reload the page and try again")
+
+    def acting(user: User = Depends(signed_in)) -> Runtime:
+        return rt.acting_as(user)
+
+    def mutating(request: Request, user: User = Depends(signed_in)) -> Runtime:
+        check_csrf(request, request.headers.get("x-csrf-token"))
+        return rt.acting_as(user)
+
+    # -- errors: one shape for the API, a page for people -----------------------------------
+
+    @app.exception_handler(TilmechError)
+    async def tilmech_error(request: Request, exc: TilmechError) -> Response:
+        if request.url.path.startswith("/api/"):
+            body: dict[str, Any] = {"status": exc.http_status, "type": type(exc).__name__, "message": str(exc)}
+            if isinstance(exc, Conflict):
+                body.update(current_text=exc.current_text, current_version=exc.current_version)
+            return JSONResponse({"error": body}, status_code=exc.http_status)
+        if isinstance(exc, Unauthorized) and request.method == "GET":
+            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        return templates.TemplateResponse(request, "error.html", {"message": str(exc), "user": None},
+                                          status_code=exc.http_status)
+
+    # -- JSON API ---------------------------------------------------------------------------
+
+    @app.post("/api/login", tags=["session"])
+    def api_login(body: Login, request: Request) -> dict[str, Any]:
+        user = services.authenticate(rt, body.name, body.password)
+        request.session.clear()
+        request.session["user"] = user.name
+        return {"user": _data(user), "csrf": csrf_token(request)}
+
+    @app.post("/api/logout", tags=["session"])
+    def api_logout(request: Request) -> dict[str, bool]:
+        request.session.clear()
+        return {"ok": True}
+
+    @app.get("/api/me", tags=["session"])
+    def api_me(request: Request, user: User = Depends(signed_in)) -> dict[str, Any]:
+        return {"user": _data(user), "csrf": csrf_token(request)}
+
+    @app.get("/api/progress", tags=["review"])
+    def api_progress(r: Runtime = Depends(acting)) -> list[dict[str, Any]]:
+        return _data(services.progress_table(r))
+
+    @app.get("/api/segments", tags=["review"])
+    def api_segments(lang: str | None = None, state: str | None = None, article: str | None = None,
+                     q: str | None = None, flag: str | None = None, order: str = "position",
+                     r: Runtime = Depends(acting)) -> list[dict[str, Any]]:
+        return _data(services.review_list(r, lang, state, article, query=q, flag=flag, order=order))
+
+    @app.get("/api/segments/{segment_id}", tags=["review"])
+    def api_segment(segment_id: str, lang: str | None = None, r: Runtime = Depends(acting)) -> dict[str, Any]:
+        return _data(services.review_show(r, segment_id, lang))
+
+    @app.put("/api/segments/{segment_id}/{lang}", tags=["review"])
+    def api_edit(segment_id: str, lang: str, body: Edit, r: Runtime = Depends(mutating)) -> dict[str, Any]:
+        return _data(services.review_edit(r, segment_id, lang, body.text, body.version))
+
+    @app.post("/api/segments/{segment_id}/{lang}/approve", tags=["review"])
+    def api_approve(segment_id: str, lang: str, body: Transition, r: Runtime = Depends(mutating)) -> dict[str, Any]:
+        services.review_approve(r, lang, [segment_id], expected_version=body.version)
+        return _data(services.review_show(r, segment_id, lang).items[0])
+
+    @app.post("/api/segments/{segment_id}/{lang}/send-back", tags=["review"])
+    def api_send_back(segment_id: str, lang: str, body: Transition, r: Runtime = Depends(mutating)) -> dict[str, Any]:
+        services.review_send_back(r, lang, [segment_id], body.note, expected_version=body.version)
+        return _data(services.review_show(r, segment_id, lang).items[0])
+
+    @app.post("/api/segments/{segment_id}/{lang}/comments", tags=["review"])
+    def api_comment(segment_id: str, lang: str, body: CommentBody, r: Runtime = Depends(mutating)) -> dict[str, Any]:
+        services.add_comment(r, segment_id, lang, body.text)
+        return _data(services.review_show(r, segment_id, lang).comments)
+
+    @app.get("/api/releases", tags=["releases"])
+    def api_releases(r: Runtime = Depends(acting)) -> dict[str, Any]:
+        return {"releases": _data(services.release_list(r)), "preview": _data(services.release_preview(r))}
+
+    @app.post("/api/releases", tags=["releases"])
+    def api_release_create(r: Runtime = Depends(mutating)) -> dict[str, Any]:
+        return _data(services.release_create(r))
+
+    @app.post("/api/releases/{release_id}/approve", tags=["releases"])
+    def api_release_approve(release_id: int, r: Runtime = Depends(mutating)) -> dict[str, Any]:
+        return _data(services.release_approve(r, release_id))
+
+    # -- pages ------------------------------------------------------------------------------
+
+    def page(request: Request, name: str, user: User, **context: Any) -> HTMLResponse:
+        return templates.TemplateResponse(request, name, {"user": user, "csrf": csrf_token(request),
+                                                          "languages": rt.settings.target_languages, **context})
+
+    @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
+    def login_page(request: Request, next: str = "/") -> HTMLResponse:
+        return templates.TemplateResponse(request, "login.html", {"user": None, "next": _local(next), "error": ""})
+
+    @app.post("/login", include_in_schema=False)
+    def login_form(request: Request, name: str = Form(...), password: str = Form(...),
+                   next: str = Form("/")) -> Response:
+        try:
+            user = services.authenticate(rt, name, password)
+        except Unauthorized as exc:
+            return templates.TemplateResponse(request, "login.html",
+                                              {"user": None, "next": _local(next), "error": str(exc)}, status_code=401)
+        request.session.clear()
+        request.session["user"] = user.name
+        return RedirectResponse(_local(next), status_code=303)
+
+    @app.post("/logout", include_in_schema=False)
+    def logout_form(request: Request, csrf: str = Form("")) -> Response:
+        check_csrf(request, csrf)
+        request.session.clear()
+        return RedirectResponse("/login", status_code=303)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def dashboard(request: Request, user: User = Depends(signed_in)) -> HTMLResponse:
+        r = rt.acting_as(user)
+        return page(request, "dashboard.html", user, progress=services.progress_table(r))
+
+    @app.get("/edit/{article}/{lang}", response_class=HTMLResponse, include_in_schema=False)
+    def editor(request: Request, article: str, lang: str, state: str | None = None, flag: str | None = None,
+               order: str = "position", q: str | None = None, user: User = Depends(signed_in)) -> HTMLResponse:
+        r = rt.acting_as(user)
+        items = services.review_list(r, lang, state or None, article, query=q or None, flag=flag or None,
+                                     order=order)
+        views = {i.segment_id: services.review_show(r, i.segment_id, lang) for i in items}
+        progress = next((p for p in services.progress_table(r) if p.article == article and p.lang == lang), None)
+        return page(request, "editor.html", user, article=article, lang=lang, items=items, views=views,
+                    progress=progress, may_review=user.may_review(lang),
+                    filters={"state": state or "", "flag": flag or "", "order": order, "q": q or ""})
+
+    @app.post("/edit/{article}/{lang}/{segment_id}", include_in_schema=False)
+    def editor_form(request: Request, article: str, lang: str, segment_id: str, action: str = Form(...),
+                    text: str = Form(""), version: int | None = Form(None), csrf: str = Form(""),
+                    user: User = Depends(signed_in)) -> Response:
+        """The same actions without JavaScript: save, approve, send back, then back to the page."""
+        check_csrf(request, csrf)
+        r = rt.acting_as(user)
+        if action in ("save", "approve") and text.strip():
+            current = services.review_show(r, segment_id, lang).items[0]
+            if text.strip() != current.text:
+                version = services.review_edit(r, segment_id, lang, text, version).version
+        if action == "approve":
+            services.review_approve(r, lang, [segment_id], expected_version=version)
+        elif action == "send-back":
+            services.review_send_back(r, lang, [segment_id], expected_version=version)
+        return RedirectResponse(f"/edit/{article}/{lang}#seg-{segment_id}", status_code=303)
+
+    @app.get("/releases", response_class=HTMLResponse, include_in_schema=False)
+    def releases_page(request: Request, user: User = Depends(signed_in)) -> HTMLResponse:
+        r = rt.acting_as(user)
+        return page(request, "releases.html", user, releases=services.release_list(r),
+                    preview=services.release_preview(r))
+
+    @app.post("/releases", include_in_schema=False)
+    def releases_create(request: Request, csrf: str = Form(""), user: User = Depends(signed_in)) -> Response:
+        check_csrf(request, csrf)
+        services.release_create(rt.acting_as(user))
+        return RedirectResponse("/releases", status_code=303)
+
+    @app.post("/releases/{release_id}/approve", include_in_schema=False)
+    def releases_approve(request: Request, release_id: int, csrf: str = Form(""),
+                         user: User = Depends(signed_in)) -> Response:
+        check_csrf(request, csrf)
+        services.release_approve(rt.acting_as(user), release_id)
+        return RedirectResponse("/releases", status_code=303)
+
+    return app
+
+
+def _local(target: str) -> str:
+    """Only redirect within the workbench."""
+    return target if target.startswith("/") and not target.startswith("//") else "/"

@@ -1,0 +1,133 @@
+"""The workbench API: roles, sign-in, CSRF, stale saves, the error shape, escaping."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tilmech import services
+from tilmech.runtime import Runtime
+from tilmech.web import create_app
+from web_support import PASSWORD, workbench_runtime
+
+SEED = "smart-classroom-kyrgyzstan"
+
+
+@pytest.fixture
+def rt(pseudo_project: Path) -> Runtime:
+    return workbench_runtime(pseudo_project)
+
+
+@pytest.fixture
+def app(rt: Runtime):  # type: ignore[no-untyped-def]
+    return create_app(rt)
+
+
+def signed_in(app, name: str) -> TestClient:  # type: ignore[no-untyped-def]
+    client = TestClient(app)
+    response = client.post("/api/login", json={"name": name, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    client.headers["X-CSRF-Token"] = response.json()["csrf"]
+    return client
+
+
+def first(rt: Runtime, lang: str) -> services.ReviewItem:
+    return services.review_list(rt, lang, article=SEED)[0]
+
+
+def test_nothing_is_readable_without_signing_in(app) -> None:  # type: ignore[no-untyped-def]
+    client = TestClient(app)
+    response = client.get("/api/segments")
+    assert response.status_code == 401
+    assert response.json() == {"error": {"status": 401, "type": "Unauthorized", "message": "sign in first"}}
+    page = client.get("/", follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"] == "/login?next=/"
+    assert client.post("/api/login", json={"name": "aida", "password": "wrong password"}).status_code == 401
+
+
+def test_translator_reviews_only_their_languages(app, rt: Runtime) -> None:  # type: ignore[no-untyped-def]
+    aida = signed_in(app, "aida")
+    ru, ky = first(rt, "ru"), first(rt, "ky")
+    edited = aida.put(f"/api/segments/{ru.segment_id}/ru", json={"text": "Церемония открытия", "version": ru.version})
+    assert edited.status_code == 200 and edited.json()["state"] == "draft"
+    approved = aida.post(f"/api/segments/{ru.segment_id}/ru/approve", json={"version": edited.json()["version"]})
+    assert approved.status_code == 200 and approved.json()["state"] == "approved"
+    refused = aida.put(f"/api/segments/{ky.segment_id}/ky", json={"text": "Ачылыш", "version": ky.version})
+    assert refused.status_code == 403
+    assert refused.json()["error"]["message"] == "aida is a translator for ru, not ky"
+    assert aida.post(f"/api/segments/{ky.segment_id}/ky/approve", json={}).status_code == 403
+    assert aida.post("/api/releases").status_code == 403
+    # reading is allowed everywhere
+    assert aida.get(f"/api/segments?lang=ky&article={SEED}").status_code == 200
+    history = services.review_show(rt, ru.segment_id, "ru").history["ru"]
+    assert [(h.who, h.action) for h in history] == [("tester", "translate"), ("aida", "edit"), ("aida", "approve")]
+
+
+def test_only_editors_create_and_approve_releases(app, rt: Runtime) -> None:  # type: ignore[no-untyped-def]
+    for code in ("ru", "ky", "zh"):
+        services.review_approve(rt, code, article=SEED)
+    elena = signed_in(app, "elena")
+    created = elena.post("/api/releases")
+    assert created.status_code == 200 and created.json()["locales"]["ru"] == [SEED]
+    release_id = created.json()["id"]
+    assert signed_in(app, "bakyt").post(f"/api/releases/{release_id}/approve").status_code == 403
+    approved = elena.post(f"/api/releases/{release_id}/approve")
+    assert approved.status_code == 200 and approved.json()["state"] == "approved"
+    assert approved.json()["approved_by"] == "elena"
+
+
+def test_a_stale_save_is_refused_with_the_other_text(app, rt: Runtime) -> None:  # type: ignore[no-untyped-def]
+    aida, elena = signed_in(app, "aida"), signed_in(app, "elena")
+    item = first(rt, "ru")
+    assert elena.put(f"/api/segments/{item.segment_id}/ru", json={"text": "Текст Елены", "version": item.version}
+                     ).status_code == 200
+    stale = aida.put(f"/api/segments/{item.segment_id}/ru", json={"text": "Текст Аиды", "version": item.version})
+    assert stale.status_code == 409
+    error = stale.json()["error"]
+    assert error["current_text"] == "Текст Елены" and error["current_version"] == item.version + 1
+    assert "was changed by elena" in error["message"]
+    assert first(rt, "ru").text == "Текст Елены"  # nothing overwritten
+
+
+def test_session_requests_need_the_csrf_token_and_tokens_do_not(app, rt: Runtime) -> None:  # type: ignore[no-untyped-def]
+    aida = signed_in(app, "aida")
+    item = first(rt, "ru")
+    del aida.headers["X-CSRF-Token"]
+    forged = aida.put(f"/api/segments/{item.segment_id}/ru", json={"text": "Подделка"})
+    assert forged.status_code == 403 and "CSRF" in forged.json()["error"]["message"]
+    token = services.create_token(rt, "aida", "script")
+    api = TestClient(app, headers={"Authorization": f"Bearer {token}"})
+    assert api.put(f"/api/segments/{item.segment_id}/ru", json={"text": "По токену"}).status_code == 200
+    assert TestClient(app, headers={"Authorization": "Bearer nope"}).get("/api/me").status_code == 401
+
+
+def test_openapi_describes_the_api(app) -> None:  # type: ignore[no-untyped-def]
+    paths = TestClient(app).get("/openapi.json").json()["paths"]
+    for path in ("/api/login", "/api/segments", "/api/segments/{segment_id}/{lang}",
+                 "/api/segments/{segment_id}/{lang}/approve", "/api/releases", "/api/releases/{release_id}/approve"):
+        assert path in paths
+    assert not [p for p in paths if not p.startswith("/api/")]
+
+
+def test_forms_work_without_javascript(app, rt: Runtime) -> None:  # type: ignore[no-untyped-def]
+    aida = signed_in(app, "aida")
+    page = aida.get(f"/edit/{SEED}/ru")
+    assert page.status_code == 200
+    csrf = aida.headers["X-CSRF-Token"]
+    item = first(rt, "ru")
+    response = aida.post(f"/edit/{SEED}/ru/{item.segment_id}", follow_redirects=False,
+                         data={"action": "approve", "text": "Церемония", "version": item.version, "csrf": csrf})
+    assert response.status_code == 303
+    assert (first(rt, "ru").text, first(rt, "ru").state) == ("Церемония", "approved")
+
+
+def test_markup_in_articles_is_shown_escaped(pseudo_project: Path) -> None:
+    hostile = pseudo_project / "content" / "en" / "hostile.md"
+    hostile.write_text("---\ntitle: Hostile <script>alert(1)</script>\ndate: 2024-01-01\n---\n\n"
+                       'A picture <img src=x onerror="alert(2)"> here. Text with <b>bold</b>.\n', encoding="utf-8")
+    rt = workbench_runtime(pseudo_project)
+    page = signed_in(create_app(rt), "aida").get("/edit/hostile/ru").text
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert 'onerror="alert(2)"' not in page

@@ -1,0 +1,135 @@
+"""The workbench in a real browser (Debian's Chromium driven by Playwright).
+
+A translator signs in, fixes a segment, approves the next one with the keyboard and
+sees the progress change; an editor approves a release; a translator's attempt to
+approve a release is refused.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tilmech import services
+from tilmech.runtime import Runtime
+from tilmech.web import create_app
+from web_support import PASSWORD, workbench_runtime
+
+SEED = "smart-classroom-kyrgyzstan"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def server(pseudo_project: Path) -> Iterator[tuple[str, Runtime]]:
+    import uvicorn
+
+    rt = workbench_runtime(pseudo_project)
+    port = _free_port()
+    config = uvicorn.Config(create_app(rt), host="127.0.0.1", port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert srv.started
+    yield f"http://127.0.0.1:{port}", rt
+    srv.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture
+def browser():  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Chromium is missing: install Debian's chromium (scripts/test does)"
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield instance
+        instance.close()
+
+
+def sign_in(browser, base: str, name: str):  # type: ignore[no-untyped-def]
+    page = browser.new_context().new_page()
+    page.goto(f"{base}/")
+    assert page.url.startswith(f"{base}/login")
+    page.fill('input[name="name"]', name)
+    page.fill('input[name="password"]', PASSWORD)
+    page.click('button[type="submit"]')
+    page.wait_for_url(f"{base}/")
+    return page
+
+
+def test_translator_fixes_and_approves_with_the_keyboard(server, browser) -> None:  # type: ignore[no-untyped-def]
+    base, rt = server
+    page = sign_in(browser, base, "aida")
+    page.click(f'tr[data-article="{SEED}"][data-lang="ru"] a')
+    page.wait_for_url(f"{base}/edit/{SEED}/ru")
+    total = len(services.review_list(rt, "ru", article=SEED))
+    assert page.text_content("#progress-label") == f"0 / {total} approved"
+
+    segments = page.locator("section.seg")
+    first, second = segments.nth(0), segments.nth(1)
+    first.locator("textarea").fill("Церемония открытия Умного класса в Кыргызстане")
+    first.locator("textarea").press("Control+Enter")  # save and next
+    page.wait_for_function("document.activeElement === document.querySelectorAll('section.seg textarea')[1]")
+    item = services.review_list(rt, "ru", article=SEED)[0]
+    assert (item.text, item.state, item.version) == ("Церемония открытия Умного класса в Кыргызстане", "draft", 2)
+
+    second.locator("textarea").press("Control+Shift+Enter")  # approve and next
+    page.wait_for_function(f"document.getElementById('progress-label').textContent === '1 / {total} approved'")
+    assert second.locator(".state").text_content() == "approved"
+    assert services.review_list(rt, "ru", article=SEED)[1].state == "approved"
+    page.wait_for_function("document.activeElement === document.querySelectorAll('section.seg textarea')[2]")
+
+    # the dashboard shows the new progress
+    page.goto(f"{base}/")
+    assert page.text_content(f'tr[data-article="{SEED}"][data-lang="ru"] td.approved') == "1"
+
+    # a critical QA finding blocks approval, shown in place
+    third = segments.nth(2)
+    page.goto(f"{base}/edit/{SEED}/ru")
+    third.locator("textarea").fill("")
+    third.locator("textarea").fill("Текст без плейсхолдера {9}")
+    third.locator("textarea").press("Control+Shift+Enter")
+    page.wait_for_function("document.querySelectorAll('section.seg')[2].querySelector('.error').textContent !== ''")
+    assert "cannot approve with critical QA findings" in third.locator(".error").text_content()
+    assert "critical" in third.locator(".findings").text_content()
+
+
+def test_editor_approves_a_release_and_a_translator_cannot(server, browser) -> None:  # type: ignore[no-untyped-def]
+    base, rt = server
+    for code in ("ru", "ky", "zh"):
+        services.review_approve(rt, code, article=SEED)
+    editor = sign_in(browser, base, "elena")
+    editor.goto(f"{base}/releases")
+    assert SEED in editor.text_content("table.preview")
+    editor.click("#create-release")
+    editor.wait_for_selector("#release-1")
+    assert editor.text_content("#release-1 .state") == "pending"
+
+    translator = sign_in(browser, base, "bakyt")
+    translator.goto(f"{base}/releases")
+    assert translator.locator("#create-release").count() == 0
+    translator.click("#release-1 button")
+    assert "only an editor can approve a release" in translator.text_content(".error")
+    assert services.release_info(rt, 1).state == "pending"
+
+    editor.goto(f"{base}/releases")
+    editor.click("#release-1 button")
+    editor.wait_for_selector("#release-1 >> text=approved by elena")
+    assert services.release_info(rt, 1).state == "approved"
