@@ -131,3 +131,18 @@ def test_markup_in_articles_is_shown_escaped(pseudo_project: Path) -> None:
     page = signed_in(create_app(rt), "aida").get("/edit/hostile/ru").text
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert 'onerror="alert(2)"' not in page
+
+
+def test_xliff_download_and_upload(app, rt: Runtime) -> None:  # type: ignore[no-untyped-def]
+    aida = signed_in(app, "aida")
+    download = aida.get(f"/api/xliff/{SEED}/ru?version=1.2")
+    assert download.status_code == 200 and download.headers["content-type"].startswith("application/xliff+xml")
+    item = first(rt, "ru")
+    edited = download.text.replace(f">{item.text}<", ">Церемония открытия<", 1)
+    upload = aida.post("/api/xliff", files={"file": ("seed.ru.xlf", edited.encode(), "application/xliff+xml")})
+    assert upload.status_code == 200
+    assert upload.json()[0] == {"segment_id": item.segment_id, "outcome": "edited", "detail": ""}
+    assert first(rt, "ru").text == "Церемония открытия"
+    ky = aida.get(f"/api/xliff/{SEED}/ky").text
+    refused = aida.post("/api/xliff", files={"file": ("seed.ky.xlf", ky.encode(), "application/xliff+xml")})
+    assert refused.status_code == 403

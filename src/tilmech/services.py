@@ -557,17 +557,32 @@ def review_edit(rt: Runtime, segment_id: str, lang: str, text: str, expected_ver
     """
     language = rt.settings.resolve_languages([lang])[0]
     require_review(rt.actor, language.code)
-    text = text.strip()
-    if not text:
-        raise UsageError("the new text is empty: give the translation with --text")
     with rt.store.session() as s:
         seg = _resolve_segment(s, segment_id)
         tr = _translation(s, seg, language.code)
-        _check_version(tr, expected_version, seg.id)
-        findings = check_translation(_segment_model(rt, seg), text, language, rt.matcher)
-        _change(s, tr, rt.user, "edit", text, after_edit(State(tr.state)))
-        tr.qa = [f.to_dict() for f in findings]
+        _edit(s, rt, seg, tr, text, expected_version)
         return _item(seg, tr)
+
+
+def _edit(s: Session, rt: Runtime, seg: SegmentRow, tr: TranslationRow, text: str, expected_version: int | None,
+          segment: Segment | None = None) -> None:
+    text = text.strip()
+    if not text:
+        raise UsageError("the new text is empty: give the translation with --text")
+    _check_version(tr, expected_version, seg.id)
+    language = get_language(tr.lang)
+    findings = check_translation(segment or _segment_model(rt, seg), text, language, rt.matcher)
+    _change(s, tr, rt.user, "edit", text, after_edit(State(tr.state)))
+    tr.qa = [f.to_dict() for f in findings]
+
+
+def _approve(s: Session, rt: Runtime, seg: SegmentRow, tr: TranslationRow) -> bool:
+    """Approve one translation; False when it already was. Critical findings refuse it."""
+    if tr.state == State.APPROVED.value:
+        return False
+    critical = [f["message"] for f in tr.qa or [] if f["severity"] == Severity.CRITICAL.value]
+    _change(s, tr, rt.user, "approve", tr.text, approve(State(tr.state), critical, f"segment {seg.id}"))
+    return True
 
 
 def review_approve(rt: Runtime, lang: str, segment_ids: Sequence[str] = (), article: str | None = None,
@@ -591,16 +606,10 @@ def review_approve(rt: Runtime, lang: str, segment_ids: Sequence[str] = (), arti
             tr = _translation(s, seg, language.code)
             if len(segs) == 1:
                 _check_version(tr, expected_version, seg.id)
-            if tr.state == State.APPROVED.value:
-                continue
-            critical = [f["message"] for f in tr.qa or [] if f["severity"] == Severity.CRITICAL.value]
             try:
-                new_state = approve(State(tr.state), critical, f"segment {seg.id}")
+                changed += _approve(s, rt, seg, tr)
             except WorkflowError as exc:
                 problems.append(str(exc))
-                continue
-            _change(s, tr, rt.user, "approve", tr.text, new_state)
-            changed += 1
         if problems:
             raise WorkflowError("nothing approved:\n" + "\n".join(problems))
     return changed
@@ -628,6 +637,82 @@ def add_comment(rt: Runtime, segment_id: str, lang: str, text: str) -> None:
         seg = _resolve_segment(s, segment_id)
         tr = _translation(s, seg, language.code)
         s.add(CommentRow(translation_id=tr.id, who=rt.user, text=text.strip()))
+
+
+# -- XLIFF -------------------------------------------------------------------------------
+
+
+def xliff_export(rt: Runtime, article: str, lang: str, version: str = "2.1") -> str:
+    """The segments of one article and language as XLIFF (2.1 by default, or 1.2)."""
+    from .xliff import ExportUnit, write_xliff
+
+    code = rt.settings.resolve_languages([lang])[0].code
+    items = review_list(rt, code, article=article)
+    if not items:
+        raise NotFound(f"no {code} translations of {article!r}: run `tilmech translate` first")
+    units = []
+    for item in items:
+        notes = [("glossary", f"{t.english} → {' / '.join(t.renderings.get(code, ()))}")
+                 for t in segment_terms(rt, item.source) if t.renderings.get(code)]
+        notes += [("qa", f"{f.severity}: {f.message}") for f in item.findings]
+        units.append(ExportUnit(item.segment_id, item.source, item.text, item.state, item.version,
+                                item.placeholders, tuple(notes)))
+    return write_xliff(units, source_lang=rt.settings.source_language, target_lang=code,
+                       original=f"{rt.settings.paths.content}/{rt.settings.source_language}/{article}.md",
+                       version=version)
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    segment_id: str
+    outcome: str  # edited | approved | edited+approved | unchanged | refused
+    detail: str = ""
+
+
+def xliff_import(rt: Runtime, text: str, source: str) -> list[ImportOutcome]:
+    """Apply the targets of an XLIFF file as the importing user, in one transaction.
+
+    A unit is refused (and reported) when its segment is gone, its English text no
+    longer matches, it was changed in Tilmech since the export, or its text breaks a
+    critical check on approval; the other units are applied.
+    """
+    from .xliff import read_xliff
+
+    doc = read_xliff(text, source)
+    language = rt.settings.resolve_languages([doc.target_lang])[0]
+    require_review(rt.actor, language.code)
+    outcomes: list[ImportOutcome] = []
+    with rt.store.session() as s:
+        models: dict[str, Segment] = {}
+        for unit in doc.units:
+            seg = s.get(SegmentRow, unit.segment_id)
+            if seg is None or not seg.active:
+                outcomes.append(ImportOutcome(unit.segment_id, "refused", "the segment is no longer in the article"))
+                continue
+            if unit.source != seg.source:
+                outcomes.append(ImportOutcome(unit.segment_id, "refused",
+                                              "the English text changed since the export: export again"))
+                continue
+            tr = s.scalars(select(TranslationRow).where(TranslationRow.segment_id == seg.id,
+                                                        TranslationRow.lang == language.code)).first()
+            if tr is None:
+                outcomes.append(ImportOutcome(unit.segment_id, "refused", f"no {language.code} translation yet"))
+                continue
+            if seg.article not in {m.article for m in models.values()}:
+                models.update({m.id: m for doc_ in load_documents(rt, [seg.article]) for m in doc_.segments})
+            done = []
+            try:
+                with s.begin_nested():
+                    if unit.target is not None and unit.target.strip() != tr.text:
+                        _edit(s, rt, seg, tr, unit.target, unit.version, models.get(seg.id))
+                        done.append("edited")
+                    if unit.approved and _approve(s, rt, seg, tr):
+                        done.append("approved")
+            except (Conflict, WorkflowError, UsageError) as exc:
+                outcomes.append(ImportOutcome(unit.segment_id, "refused", str(exc)))
+                continue
+            outcomes.append(ImportOutcome(unit.segment_id, "+".join(done) or "unchanged"))
+    return outcomes
 
 
 # -- users -------------------------------------------------------------------------------

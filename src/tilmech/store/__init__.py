@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -48,6 +48,8 @@ __all__ = [
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # let SQLAlchemy, not the sqlite3 module, open transactions (so savepoints work)
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -69,11 +71,34 @@ class Store:
             raise EnvironmentNotReady(f"cannot open the store {url!r}: {exc}") from None
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            # one writer at a time, decided when the transaction starts: no lock upgrades that fail
+            event.listen(self.engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         try:
             Base.metadata.create_all(self.engine)
+            self._add_new_columns()
         except OperationalError as exc:
             raise EnvironmentNotReady(f"cannot open the store {url!r}: {exc.orig}") from None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def _add_new_columns(self) -> None:
+        """Bring a store made by an earlier Tilmech up to date: add columns, never drop anything."""
+        with self.engine.begin() as conn:
+            inspector = inspect(conn)
+            for table in Base.metadata.sorted_tables:
+                present = {c["name"] for c in inspector.get_columns(table.name)}
+                for column in table.columns:
+                    if column.name in present:
+                        continue
+                    default = getattr(column.default, "arg", None) if column.default is not None \
+                        and column.default.is_scalar else None
+                    if default is None and not column.nullable:
+                        raise EnvironmentNotReady(
+                            f"the store {self.url!r} lacks {table.name}.{column.name} and it cannot be added: "
+                            "create a new store (or migrate it) and translate again")
+                    kind = column.type.compile(dialect=self.engine.dialect)
+                    literal = "" if default is None else f" DEFAULT {default!r}" if isinstance(default, str) \
+                        else f" DEFAULT {int(default) if isinstance(default, bool) else default}"
+                    conn.exec_driver_sql(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}{literal}')
 
     @contextmanager
     def session(self) -> Iterator[Session]:

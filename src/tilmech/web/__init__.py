@@ -14,7 +14,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from fastapi import Depends, FastAPI, Form, Request
+from fastapi import Depends, FastAPI, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -23,11 +23,12 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from .. import services
 from ..auth import Forbidden, Unauthorized, User
-from ..errors import Conflict, TilmechError
+from ..errors import Conflict, TilmechError, UsageError
 from ..runtime import Runtime
 
 HERE = Path(__file__).resolve().parent
 MAX_TEXT = 20_000  # characters of one segment's text
+MAX_UPLOAD = 5_000_000  # bytes of an uploaded XLIFF file
 
 
 class Login(BaseModel):
@@ -177,6 +178,19 @@ def create_app(rt: Runtime) -> FastAPI:
     def api_release_approve(release_id: int, r: Runtime = Depends(mutating)) -> dict[str, Any]:
         return _data(services.release_approve(r, release_id))
 
+    @app.get("/api/xliff/{article}/{lang}", tags=["xliff"], response_class=Response)
+    def api_xliff_export(article: str, lang: str, version: str = "2.1", r: Runtime = Depends(acting)) -> Response:
+        text = services.xliff_export(r, article, lang, version)
+        return Response(text, media_type="application/xliff+xml", headers={
+            "Content-Disposition": f'attachment; filename="{article}.{lang}.xlf"'})
+
+    @app.post("/api/xliff", tags=["xliff"])
+    async def api_xliff_import(request: Request, file: UploadFile, r: Runtime = Depends(mutating)) -> list[dict[str, Any]]:
+        data = await file.read(MAX_UPLOAD + 1)
+        if len(data) > MAX_UPLOAD:
+            raise UsageError(f"{file.filename}: larger than {MAX_UPLOAD // 1_000_000} MB")
+        return _data(services.xliff_import(r, data.decode("utf-8-sig"), file.filename or "upload.xlf"))
+
     # -- pages ------------------------------------------------------------------------------
 
     def page(request: Request, name: str, user: User, **context: Any) -> HTMLResponse:
@@ -238,6 +252,16 @@ def create_app(rt: Runtime) -> FastAPI:
         elif action == "send-back":
             services.review_send_back(r, lang, [segment_id], expected_version=version)
         return RedirectResponse(f"/edit/{article}/{lang}#seg-{segment_id}", status_code=303)
+
+    @app.post("/edit/{article}/{lang}/xliff", response_class=HTMLResponse, include_in_schema=False)
+    async def editor_xliff_import(request: Request, article: str, lang: str, file: UploadFile,
+                                  csrf: str = Form(""), user: User = Depends(signed_in)) -> HTMLResponse:
+        check_csrf(request, csrf)
+        data = await file.read(MAX_UPLOAD + 1)
+        if len(data) > MAX_UPLOAD:
+            raise UsageError(f"{file.filename}: larger than {MAX_UPLOAD // 1_000_000} MB")
+        outcomes = services.xliff_import(rt.acting_as(user), data.decode("utf-8-sig"), file.filename or "upload.xlf")
+        return page(request, "imported.html", user, article=article, lang=lang, outcomes=outcomes)
 
     @app.get("/releases", response_class=HTMLResponse, include_in_schema=False)
     def releases_page(request: Request, user: User = Depends(signed_in)) -> HTMLResponse:
