@@ -146,3 +146,23 @@ def test_xliff_download_and_upload(app, rt: Runtime) -> None:  # type: ignore[no
     ky = aida.get(f"/api/xliff/{SEED}/ky").text
     refused = aida.post("/api/xliff", files={"file": ("seed.ky.xlf", ky.encode(), "application/xliff+xml")})
     assert refused.status_code == 403
+
+
+def test_users_command_adds_users_with_a_password_from_stdin(pseudo_project: Path, monkeypatch, tilmech) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long enough password\n"))
+    added = tilmech("--project", pseudo_project, "users", "add", "nurlan", "--role", "translator", "--lang", "ky,zh",
+                    "--password-stdin")
+    assert (added.code, added.out.strip()) == (0, "nurlan: translator (ky, zh)")
+    listed = tilmech("--project", pseudo_project, "users", "list")
+    assert listed.out.splitlines() == ["nurlan\ttranslator\tky,zh"]
+    from tilmech.runtime import load_runtime
+
+    rt = load_runtime(pseudo_project)
+    assert services.authenticate(rt, "nurlan", "a long enough password").languages == ("ky", "zh")
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    too_short = tilmech("--project", pseudo_project, "users", "add", "x", "--role", "editor", "--password-stdin")
+    assert too_short.code == 2 and "too short" in too_short.err
+    token = tilmech("--project", pseudo_project, "users", "token", "nurlan").out.strip()
+    assert token.startswith("tlm_") and services.user_by_token(rt, token).name == "nurlan"
