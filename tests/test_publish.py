@@ -94,3 +94,52 @@ def test_an_interrupted_publish_leaves_the_previous_release_served(rt: Runtime, 
     report = services.publish(rt, second.id, out)  # and the next try succeeds
     assert (out / "current").resolve() == report.path.resolve()
     assert (report.path / "zh" / f"{SEED}.html").exists()
+
+
+def test_releases_rollback_and_verify(rt: Runtime, tmp_path: Path, tilmech) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "site"
+    _approve_all(rt, "ru")
+    for _ in range(2):
+        release = services.release_create(rt)
+        services.release_approve(rt, release.id)
+        services.publish(rt, release.id, out)
+    project = rt.settings.root
+    listed = tilmech("--project", project, "releases", "--to", out)
+    assert [line.split("\t")[0] for line in listed.out.splitlines()] == ["  1", "* 2"]
+    assert listed.out.splitlines()[1].split("\t")[1] == "en ky ru zh"
+
+    assert tilmech("--project", project, "rollback", "--to", out).out.strip() == "current release: 1"
+    assert (out / "current").resolve() == (out / "releases" / "1").resolve()
+    assert tilmech("--project", project, "rollback", "2", "--to", out).code == 0
+    ok = tilmech("--project", project, "verify", "1", "--to", out)
+    assert (ok.code, ok.out.strip()) == (0, "release 1: every file matches its manifest")
+
+    page = out / "releases" / "1" / "ru" / f"{SEED}.html"
+    page.write_text(page.read_text(encoding="utf-8").replace("</h1>", "!</h1>"), encoding="utf-8")
+    (out / "releases" / "1" / "ru" / "extra.html").write_text("x", encoding="utf-8")
+    bad = tilmech("--project", project, "verify", "1", "--to", out)
+    assert bad.code == 1
+    assert bad.out.splitlines() == [f"ru/{SEED}.html: differs from the manifest", "ru/extra.html: not in the manifest"]
+    refused = tilmech("--project", project, "rollback", "1", "--to", out)
+    assert refused.code == 1 and "does not verify" in refused.err
+    assert (out / "current").resolve() == (out / "releases" / "2").resolve()
+    assert tilmech("--project", project, "verify", "9", "--to", out).code == 2
+
+
+def test_feed_and_manifest_describe_each_locale(rt: Runtime, tmp_path: Path) -> None:
+    _approve_all(rt, "ru")
+    services.review_approve(rt, "ky", article=SEED)
+    release = services.release_create(rt)
+    services.release_approve(rt, release.id)
+    report = services.publish(rt, release.id, tmp_path / "out")
+    ru_feed = json.loads((report.path / "ru" / "feed.json").read_text(encoding="utf-8"))
+    assert ru_feed["version"] == "https://jsonfeed.org/version/1.1" and ru_feed["language"] == "ru"
+    assert ru_feed["title"] == "Новости UNESCO-ICHEI"
+    assert [i["id"] for i in ru_feed["items"]] == ["partners-showcase", SEED]  # newest first
+    assert ru_feed["items"][1]["date_published"] == "2023-06-06T00:00:00Z"
+    assert "<p>" in ru_feed["items"][1]["content_html"]
+    ky = json.loads((report.path / "ky" / "manifest.json").read_text(encoding="utf-8"))
+    assert ky["held_back"] == ["partners-showcase"] and ky["counts"]["articles"] == 1
+    en = json.loads((report.path / "en" / "manifest.json").read_text(encoding="utf-8"))
+    assert en["held_back"] == [] and en["source_revision"] == ky["source_revision"] != ""
+    assert json.loads((report.path / "build-info.json").read_text())["release"] == release.id

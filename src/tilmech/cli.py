@@ -553,6 +553,56 @@ def publish(ctx: Context, release_id: int, dest: Path | None) -> None:
         _err(f"  {locale}: {count} articles")
 
 
+def _published_dir(ctx: Context, dest: Path | None) -> Path:
+    return dest.resolve() if dest else ctx.runtime.settings.path("publish")
+
+
+_to_option = click.option("--to", "dest", type=click.Path(file_okay=False, path_type=Path), default=None,
+                          help="The publishing folder. Default: paths.publish of tilmech.yaml.")
+
+
+@cli.command()
+@_to_option
+@pass_ctx
+def releases(ctx: Context, dest: Path | None) -> None:
+    """Published releases, the current one marked with *."""
+    from .publish import list_published
+
+    found = list_published(_published_dir(ctx, dest))
+    if not found:
+        _err("nothing published yet: tilmech publish R")
+    for p in found:
+        click.echo(f"{'*' if p.current else ' '} {p.release}\t{' '.join(p.locales)}\t{p.built_at}")
+
+
+@cli.command()
+@click.argument("release_id", type=int, required=False)
+@_to_option
+@pass_ctx
+def rollback(ctx: Context, release_id: int | None, dest: Path | None) -> None:
+    """Serve release R again (default: the one published before the current one)."""
+    from .publish import rollback as switch
+
+    click.echo(f"current release: {switch(_published_dir(ctx, dest), release_id)}")
+
+
+@cli.command()
+@click.argument("release_id", type=int)
+@_to_option
+@pass_ctx
+def verify(ctx: Context, release_id: int, dest: Path | None) -> None:
+    """Re-check every file of published release R against its manifest (sha256 and size)."""
+    from .errors import WorkflowError
+    from .publish import verify_release
+
+    problems = verify_release(_published_dir(ctx, dest), release_id)
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        raise WorkflowError(f"release {release_id}: {len(problems)} files differ from the manifests")
+    click.echo(f"release {release_id}: every file matches its manifest")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, render TilmechError as one line and its exit code."""
     try:

@@ -989,12 +989,23 @@ def publish(rt: Runtime, release_id: int, dest: Path | None = None) -> PublishRe
     settings = rt.settings
     target = Path(dest) if dest is not None else settings.path("publish")
     available = {code: set(articles) for code, articles in content.editions.items()}
+    revision = hashlib.sha256("\n".join(f"{slug} {a.content_hash}" for slug, a in sorted(content.sources.items()))
+                              .encode()).hexdigest()
     bundles: dict[str, dict[str, bytes]] = {}
     for code in [settings.source_language, *settings.target_languages]:
         lang = get_language(code)
         mo = None if code == settings.source_language else build_catalog(settings.path("locales"), lang)
-        bundles[code] = build_locale(lang, content.editions.get(code, {}), available, mo,
-                                     settings.source_language, release_id, content.glossary_version)
-    folder, current = write_release(target, release_id, bundles)
+        editions = content.editions.get(code, {})
+        held_back = tuple(sorted(set(content.sources) - set(editions)))
+        bundles[code] = build_locale(lang, editions, available, mo, settings.source_language, release_id,
+                                     content.glossary_version, source_revision=revision, held_back=held_back)
+    import datetime as dt
+    import platform
+
+    from . import __version__
+
+    info = {"release": release_id, "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "built_by": rt.user, "host": platform.node(), "tilmech": __version__}
+    folder, current = write_release(target, release_id, bundles, info)
     return PublishReport(release_id, folder, current, {k: len(v) for k, v in content.editions.items()},
                          sum(len(files) for files in bundles.values()))

@@ -38,6 +38,7 @@ from ..languages import Language, get_language
 from ..segments import render_html
 
 MANIFEST = "manifest.json"
+BUILD_INFO = "build-info.json"
 
 
 @dataclass(frozen=True)
@@ -88,9 +89,15 @@ def localized_date(article: Article, lang: Language) -> str:
 
 
 def build_locale(lang: Language, articles: dict[str, Article], available: dict[str, set[str]],
-                 mo: bytes | None, source_lang: str, release: int, glossary_version: str) -> dict[str, bytes]:
-    """All files of one locale's bundle, by relative path."""
-    env = _environment(load_translations(mo))
+                 mo: bytes | None, source_lang: str, release: int, glossary_version: str, *,
+                 source_revision: str = "", held_back: tuple[str, ...] = ()) -> dict[str, bytes]:
+    """All files of one locale's bundle, by relative path.
+
+    Nothing in them depends on when or where they are built: the same release gives
+    the same bytes (the time of the build goes to ``build-info.json``, outside the bundles).
+    """
+    translations = load_translations(mo)
+    env = _environment(translations)
     files: dict[str, bytes] = {}
     ordered = sorted(articles.values(), key=lambda a: (a.date, a.slug), reverse=True)
 
@@ -118,13 +125,17 @@ def build_locale(lang: Language, articles: dict[str, Article], available: dict[s
                         "paths": {"html": html_name, "markdown": md_name}})
     files["index.html"] = env.get_template("index.html").render(
         lang=lang, articles=entries, alternates=alternates("index.html", None)).encode()
+    files["feed.json"] = _feed(lang, ordered, translations).encode()
     if mo is not None:
         files["LC_MESSAGES/messages.mo"] = mo
     manifest: dict[str, Any] = {
         "release": release,
         "locale": lang.code,
         "bcp47": lang.bcp47,
+        "source_revision": source_revision,
         "glossary_version": glossary_version,
+        "counts": {"articles": len(entries), "files": len(files) + 1},
+        "held_back": list(held_back),
         "articles": [{k: v for k, v in e.items() if k != "href"} for e in entries],
         "files": [{"path": p, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
                   for p, data in sorted(files.items())],
@@ -133,11 +144,34 @@ def build_locale(lang: Language, articles: dict[str, Article], available: dict[s
     return files
 
 
+def _feed(lang: Language, articles: list[Article], translations: NullTranslations) -> str:
+    """A JSON Feed 1.1 of the locale's articles, newest first, for a headless CMS."""
+    title = translations.gettext("UNESCO-ICHEI News")
+    items = [{
+        "id": a.slug,
+        "url": f"{a.slug}.html",
+        "title": a.title,
+        "summary": a.summary,
+        "content_html": render_html(a.body),
+        "date_published": f"{a.date.isoformat()}T00:00:00Z",
+        "tags": list(a.tags),
+        "language": lang.bcp47,
+        **({"authors": [{"name": a.author}]} if a.author else {}),
+    } for a in articles]
+    feed = {"version": "https://jsonfeed.org/version/1.1", "title": title, "home_page_url": "index.html",
+            "language": lang.bcp47, "items": items}
+    return json.dumps(feed, ensure_ascii=False, indent=2) + "\n"
+
+
 # -- writing, atomically ---------------------------------------------------------------------
 
 
-def write_release(dest: Path, release: int, bundles: dict[str, dict[str, bytes]]) -> tuple[Path, Path]:
-    """Write ``bundles`` as ``dest/releases/<release>`` and point ``dest/current`` at it."""
+def write_release(dest: Path, release: int, bundles: dict[str, dict[str, bytes]],
+                  build_info: dict[str, Any] | None = None) -> tuple[Path, Path]:
+    """Write ``bundles`` as ``dest/releases/<release>`` and point ``dest/current`` at it.
+
+    ``build_info`` (when and by whom) goes to ``build-info.json`` beside the locales.
+    """
     releases = dest / "releases"
     releases.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{release}.staging-", dir=releases))
@@ -147,6 +181,9 @@ def write_release(dest: Path, release: int, bundles: dict[str, dict[str, bytes]]
                 path = staging / locale / rel
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(data)
+        if build_info is not None:
+            (staging / BUILD_INFO).write_text(json.dumps(build_info, indent=2, sort_keys=True) + "\n",
+                                              encoding="utf-8")
         for path in sorted(staging.rglob("*"), reverse=True):
             if path.is_file():
                 with path.open("rb") as fh:
@@ -163,10 +200,99 @@ def write_release(dest: Path, release: int, bundles: dict[str, dict[str, bytes]]
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    return final, _switch(dest, release)
+
+
+def _switch(dest: Path, release: int) -> Path:
     current = dest / "current"
     link = dest / f".current-{release}.tmp"
     if link.is_symlink() or link.exists():
         link.unlink()
     os.symlink(Path("releases") / str(release), link)
     os.replace(link, current)
-    return final, current
+    return current
+
+
+# -- published releases: list, roll back, verify ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Published:
+    release: int
+    current: bool
+    locales: tuple[str, ...]
+    built_at: str
+
+
+def current_release(dest: Path) -> int | None:
+    link = dest / "current"
+    if not link.is_symlink():
+        return None
+    name = os.readlink(link).rstrip("/").rsplit("/", 1)[-1]
+    return int(name) if name.isdigit() else None
+
+
+def list_published(dest: Path) -> list[Published]:
+    folder = dest / "releases"
+    if not folder.is_dir():
+        return []
+    current = current_release(dest)
+    out = []
+    for path in sorted((p for p in folder.iterdir() if p.name.isdigit()), key=lambda p: int(p.name)):
+        info_file = path / BUILD_INFO
+        built = json.loads(info_file.read_text(encoding="utf-8")).get("built_at", "") if info_file.exists() else ""
+        locales = tuple(sorted(p.name for p in path.iterdir() if (p / MANIFEST).exists()))
+        out.append(Published(int(path.name), int(path.name) == current, locales, built))
+    return out
+
+
+def rollback(dest: Path, release: int | None = None) -> int:
+    """Point ``current`` at ``release`` (default: the published release before the current one)."""
+    from ..errors import NotFound, WorkflowError
+
+    published = [p.release for p in list_published(dest)]
+    if not published:
+        raise NotFound(f"nothing is published in {dest}")
+    if release is None:
+        current = current_release(dest)
+        earlier = [r for r in published if current is not None and r < current]
+        if not earlier:
+            raise WorkflowError(f"no release before {current} is published in {dest}: name one with rollback R")
+        release = earlier[-1]
+    if release not in published:
+        raise NotFound(f"release {release} is not published in {dest} (published: {', '.join(map(str, published))})")
+    problems = verify_release(dest, release)
+    if problems:
+        raise WorkflowError(f"release {release} does not verify, not switching to it: " + "; ".join(problems[:5]))
+    _switch(dest, release)
+    return release
+
+
+def verify_release(dest: Path, release: int) -> list[str]:
+    """Every file of every locale against its manifest's sha256 and size; problems, or an empty list."""
+    from ..errors import NotFound
+
+    folder = dest / "releases" / str(release)
+    if not folder.is_dir():
+        raise NotFound(f"release {release} is not published in {dest}")
+    problems = []
+    for locale in sorted(p for p in folder.iterdir() if p.is_dir()):
+        manifest_file = locale / MANIFEST
+        if not manifest_file.exists():
+            problems.append(f"{locale.name}/{MANIFEST} is missing")
+            continue
+        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+        listed = {entry["path"] for entry in manifest["files"]}
+        for entry in manifest["files"]:
+            path = locale / entry["path"]
+            if not path.is_file():
+                problems.append(f"{locale.name}/{entry['path']}: missing")
+                continue
+            data = path.read_bytes()
+            if hashlib.sha256(data).hexdigest() != entry["sha256"] or len(data) != entry["size"]:
+                problems.append(f"{locale.name}/{entry['path']}: differs from the manifest")
+        for path in sorted(locale.rglob("*")):
+            rel = str(path.relative_to(locale))
+            if path.is_file() and rel != MANIFEST and rel not in listed:
+                problems.append(f"{locale.name}/{rel}: not in the manifest")
+    return problems
