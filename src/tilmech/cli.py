@@ -190,6 +190,8 @@ def review_show(ctx: Context, segment_id: str, lang: str | None) -> None:
     for term in view.terms:
         renderings = "; ".join(f"{code}: {' / '.join(forms)}" for code, forms in term.renderings.items())
         click.echo(f"term:     {term.english} → {renderings}" + (f"  ({term.note})" if term.note else ""))
+    if view.items and view.items[0].source_diff:
+        click.echo(f"changed:  {view.items[0].source_diff}")
     for it in view.items:
         click.echo(f"\n[{it.lang}] {it.state}  engine {it.engine} ({it.origin})"
                    + (f"  score {it.score:.3f}" if it.score is not None else ""))
@@ -491,17 +493,22 @@ def _describe_release(info: Any) -> None:
          + (f", approved by {info.approved_by}" if info.approved_by else ""))
     for lang, slugs in info.locales.items():
         _err(f"  {lang}: {len(slugs)} articles" + (f" ({', '.join(slugs)})" if slugs else ""))
+    for lang, slugs in info.previous.items():
+        _err(f"  {lang}: earlier editions shipped again: {', '.join(slugs)}")
     for lang, slugs in info.incomplete.items():
         _err(f"  {lang}: not complete, left out: {', '.join(slugs)}")
 
 
 @release.command("create")
+@click.option("--previous-editions", is_flag=True,
+              help="Where an article is not complete in a locale (its English changed, say), ship the locale's "
+                   "edition from the latest release instead of leaving the article out.")
 @pass_ctx
-def release_create(ctx: Context) -> None:
+def release_create(ctx: Context, previous_editions: bool) -> None:
     """Snapshot the articles that are fully approved, per locale. Prints `release ID`."""
     from .services import release_create as create
 
-    info = create(ctx.runtime)
+    info = create(ctx.runtime, previous_editions)
     click.echo(f"release {info.id}")
     _describe_release(info)
 

@@ -11,6 +11,7 @@ class State(StrEnum):
     DRAFT = "draft"
     NEEDS_WORK = "needs-work"
     APPROVED = "approved"
+    STALE = "stale"  # the English changed after approval: the old approved text waits for a check
 
 
 def after_edit(state: State) -> State:

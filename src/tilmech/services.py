@@ -7,6 +7,7 @@ returns plain values (frozen dataclasses). Multi-row changes are one transaction
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import hashlib
 import re
 import secrets
@@ -91,19 +92,53 @@ def ingest(rt: Runtime, slugs: Sequence[str] | None = None) -> IngestReport:
             s.flush()
             present = {seg.id for seg in doc.segments}
             stored = {r.id: r for r in s.scalars(select(SegmentRow).where(SegmentRow.article == a.slug))}
+            gone = [r for sid, r in stored.items() if sid not in present and r.active]
             for seg in doc.segments:
                 srow = stored.get(seg.id)
                 if srow is None:
+                    before = _previous_version(seg, gone)
                     s.add(SegmentRow(id=seg.id, article=a.slug, field=seg.field, position=seg.index,
-                                     source=seg.text, placeholders=seg.placeholder_labels(), active=True))
+                                     source=seg.text, placeholders=seg.placeholder_labels(), active=True,
+                                     previous_id=before.id if before else None,
+                                     previous_source=before.source if before else None))
+                    if before is not None:
+                        gone.remove(before)
+                        before.active = False
                     new += 1
                 else:
                     srow.position, srow.active = seg.index, True
-            for sid, srow in stored.items():
-                if sid not in present and srow.active:
-                    srow.active = False
-                    retired += 1
+            for srow in gone:
+                srow.active = False
+                retired += 1
     return IngestReport(tuple(d.article.slug for d in docs), sum(len(d.segments) for d in docs), new, retired)
+
+
+def _previous_version(seg: Segment, gone: list[SegmentRow]) -> SegmentRow | None:
+    """The retired segment this one is an edit of: same field, similar text (the closest wins)."""
+    best, best_ratio = None, 0.6
+    for old in gone:
+        if old.field != seg.field:
+            continue
+        ratio = difflib.SequenceMatcher(None, old.source, seg.text).ratio()
+        if ratio > best_ratio or (ratio == best_ratio and best is not None and
+                                  abs(old.position - seg.index) < abs(best.position - seg.index)):
+            best, best_ratio = old, ratio
+    return best
+
+
+def source_diff(old: str, new: str) -> str:
+    """A word diff for reviewers: ``[-removed-]{+added+}``."""
+    a, b = old.split(), new.split()
+    out: list[str] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b).get_opcodes():
+        if op == "equal":
+            out.extend(a[i1:i2])
+            continue
+        if i2 > i1:
+            out.append("[-" + " ".join(a[i1:i2]) + "-]")
+        if j2 > j1:
+            out.append("{+" + " ".join(b[j1:j2]) + "+}")
+    return " ".join(out)
 
 
 # -- translate -------------------------------------------------------------------
@@ -189,6 +224,12 @@ def translate_language(rt: Runtime, lang_code: str, slugs: Sequence[str] | None 
     flagged = 0
     from_memory = 0
     with rt.store.session() as s:
+        # an edited sentence keeps its approved translation, to be checked again ("stale")
+        previous = {sid: text for sid, text in s.execute(
+            select(SegmentRow.id, TranslationRow.text)
+            .join(TranslationRow, TranslationRow.segment_id == SegmentRow.previous_id)
+            .where(SegmentRow.id.in_([x.id for x in todo]), TranslationRow.lang == lang.code,
+                   TranslationRow.state == State.APPROVED.value))}
         for seg in todo:
             raw, score, origin = outputs[seg.id]
             lost: tuple[TermMatch, ...] = ()
@@ -208,14 +249,20 @@ def translate_language(rt: Runtime, lang_code: str, slugs: Sequence[str] | None 
                          for m in uncertain]
             flagged += bool(findings)
             from_memory += origin == "memory"
-            row = TranslationRow(segment_id=seg.id, lang=lang.code, machine=text, text=text,
-                                 state=State.DRAFT.value, origin=origin, engine=engine_name, score=score,
+            state, current = State.DRAFT, text
+            if seg.id in previous:
+                state, current = State.STALE, previous[seg.id]
+                findings = check_translation(seg, current, lang, rt.matcher)
+            row = TranslationRow(segment_id=seg.id, lang=lang.code, machine=text, text=current,
+                                 state=state.value, origin=origin, engine=engine_name, score=score,
                                  qa=[f.to_dict() for f in findings], updated_by=rt.user)
             s.add(row)
             s.flush()
             s.add(HistoryRow(translation_id=row.id, who=rt.user, action="translate", before_text=None,
-                             after_text=text, before_state=None, after_state=State.DRAFT.value,
-                             note=f"{origin} ({engine_name})"))
+                             after_text=current, before_state=None, after_state=state.value,
+                             note=f"{origin} ({engine_name})" + ("; the English changed: the approved "
+                                                                 "translation of the old text kept" if
+                                                                 state is State.STALE else "")))
     calls = (engine.calls - calls_before) if engine is not None else 0
     return TranslateReport(lang.code, engine_name, len(docs), len(segments), len(todo) - from_memory,
                            from_memory, len(segments) - len(todo), flagged, calls)
@@ -382,6 +429,7 @@ class ReviewItem:
     findings: tuple[Finding, ...]
     placeholders: dict[str, str] = dataclasses.field(default_factory=dict)
     version: int = 1
+    source_diff: str = ""  # for an edited English sentence: [-old-]{+new+}
 
 
 @dataclass(frozen=True)
@@ -399,7 +447,8 @@ class HistoryEntry:
 def _item(seg: SegmentRow, tr: TranslationRow) -> ReviewItem:
     return ReviewItem(seg.id, seg.article, seg.field, seg.position, tr.lang, seg.source, tr.machine, tr.text,
                       tr.state, tr.engine, tr.origin, tr.score,
-                      tuple(Finding.from_dict(f) for f in tr.qa or []), dict(seg.placeholders or {}), tr.version)
+                      tuple(Finding.from_dict(f) for f in tr.qa or []), dict(seg.placeholders or {}), tr.version,
+                      source_diff(seg.previous_source, seg.source) if seg.previous_source else "")
 
 
 def review_list(rt: Runtime, lang: str | None = None, state: str | None = None, article: str | None = None, *,
@@ -834,6 +883,7 @@ class ReleaseInfo:
     approved_by: str | None
     locales: dict[str, tuple[str, ...]]  # lang -> article slugs
     incomplete: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)  # lang -> slugs left out
+    previous: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)  # lang -> earlier editions
 
 
 @dataclass(frozen=True)
@@ -863,8 +913,13 @@ def release_preview(rt: Runtime) -> list[LocalePreview]:
     return out
 
 
-def release_create(rt: Runtime) -> ReleaseInfo:
-    """Freeze the approved text of every article that is complete in a locale."""
+def release_create(rt: Runtime, previous_editions: bool = False) -> ReleaseInfo:
+    """Freeze the approved text of every article that is complete in a locale.
+
+    An article that is not complete in a locale (new, or its English changed) waits;
+    with ``previous_editions`` the locale ships instead its edition from the latest
+    release that had one, English and all, as it was approved then.
+    """
     require_editor(rt.actor, "create a release")
     docs = load_documents(rt)
     if not docs:
@@ -875,6 +930,7 @@ def release_create(rt: Runtime) -> ReleaseInfo:
         s.flush()
         locales: dict[str, list[str]] = {rt.settings.source_language: []}
         incomplete: dict[str, list[str]] = {}
+        previous: dict[str, list[str]] = {}
         for doc in docs:
             a = doc.article
             path = rt.settings.content_dir / f"{a.slug}.md"
@@ -891,11 +947,26 @@ def release_create(rt: Runtime) -> ReleaseInfo:
                     s.add(ReleaseArticleRow(release_id=release.id, lang=lang.code, article=a.slug,
                                             content_hash=a.content_hash, texts=texts))
                     locales.setdefault(lang.code, []).append(a.slug)
-                else:
+                    continue
+                earlier = s.scalars(select(ReleaseArticleRow).where(
+                    ReleaseArticleRow.lang == lang.code, ReleaseArticleRow.article == a.slug,
+                    ReleaseArticleRow.release_id < release.id).order_by(ReleaseArticleRow.release_id.desc())
+                ).first() if previous_editions else None
+                if earlier is None:
                     incomplete.setdefault(lang.code, []).append(a.slug)
+                    continue
+                source_text = earlier.source_text or s.scalars(select(ReleaseSourceRow.text).where(
+                    ReleaseSourceRow.release_id == earlier.release_id, ReleaseSourceRow.article == a.slug)).one()
+                s.add(ReleaseArticleRow(release_id=release.id, lang=lang.code, article=a.slug,
+                                        content_hash=earlier.content_hash, texts=dict(earlier.texts),
+                                        source_text=source_text,
+                                        edition_of=earlier.edition_of or earlier.release_id))
+                locales.setdefault(lang.code, []).append(a.slug)
+                previous.setdefault(lang.code, []).append(a.slug)
         return ReleaseInfo(release.id, release.state, release.created_at.isoformat(timespec="seconds"),
                            release.created_by, None, {k: tuple(v) for k, v in locales.items()},
-                           {k: tuple(v) for k, v in incomplete.items()})
+                           {k: tuple(v) for k, v in incomplete.items()},
+                           {k: tuple(v) for k, v in previous.items()})
 
 
 def _release_row(s: object, release_id: int) -> ReleaseRow:
@@ -946,6 +1017,7 @@ class ReleaseContent:
     glossary_version: str
     sources: dict[str, Article]  # slug -> English article
     editions: dict[str, dict[str, Article]]  # lang -> slug -> translated article
+    earlier: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)  # lang -> slug -> release
 
 
 def release_content(rt: Runtime, release_id: int) -> ReleaseContent:
@@ -961,10 +1033,15 @@ def release_content(rt: Runtime, release_id: int) -> ReleaseContent:
         glossary_version = row.glossary_version
     docs = {slug: segment_article(a) for slug, a in sources.items()}
     editions: dict[str, dict[str, Article]] = {rt.settings.source_language: dict(sources)}
+    earlier: dict[str, dict[str, int]] = {}
     for item in frozen:
         lang = get_language(item.lang)
-        editions.setdefault(lang.code, {})[item.article] = docs[item.article].rebuild(item.texts, lang)
-    return ReleaseContent(release_id, glossary_version, sources, editions)
+        doc = docs[item.article]
+        if item.source_text:  # an earlier edition, rebuilt from the English it was translated from
+            doc = segment_article(read_article(item.source_text, item.article))
+            earlier.setdefault(lang.code, {})[item.article] = item.edition_of or 0
+        editions.setdefault(lang.code, {})[item.article] = doc.rebuild(item.texts, lang)
+    return ReleaseContent(release_id, glossary_version, sources, editions, earlier)
 
 
 def stats(rt: Runtime) -> dict[str, dict[str, int]]:
@@ -998,7 +1075,8 @@ def publish(rt: Runtime, release_id: int, dest: Path | None = None) -> PublishRe
         editions = content.editions.get(code, {})
         held_back = tuple(sorted(set(content.sources) - set(editions)))
         bundles[code] = build_locale(lang, editions, available, mo, settings.source_language, release_id,
-                                     content.glossary_version, source_revision=revision, held_back=held_back)
+                                     content.glossary_version, source_revision=revision, held_back=held_back,
+                                     earlier=content.earlier.get(code, {}))
     import datetime as dt
     import platform
 

@@ -90,7 +90,8 @@ def localized_date(article: Article, lang: Language) -> str:
 
 def build_locale(lang: Language, articles: dict[str, Article], available: dict[str, set[str]],
                  mo: bytes | None, source_lang: str, release: int, glossary_version: str, *,
-                 source_revision: str = "", held_back: tuple[str, ...] = ()) -> dict[str, bytes]:
+                 source_revision: str = "", held_back: tuple[str, ...] = (),
+                 earlier: dict[str, int] | None = None) -> dict[str, bytes]:
     """All files of one locale's bundle, by relative path.
 
     Nothing in them depends on when or where they are built: the same release gives
@@ -120,9 +121,12 @@ def build_locale(lang: Language, articles: dict[str, Article], available: dict[s
             lang=lang, article=article, date_localized=date_localized, body_html=Markup(render_html(article.body)),
             alternates=alternates(html_name, article.slug))
         files[html_name] = page.encode()
-        entries.append({"slug": article.slug, "title": article.title, "date": article.date.isoformat(),
-                        "date_localized": date_localized, "href": html_name,
-                        "paths": {"html": html_name, "markdown": md_name}})
+        entry: dict[str, Any] = {"slug": article.slug, "title": article.title, "date": article.date.isoformat(),
+                                 "date_localized": date_localized, "href": html_name,
+                                 "paths": {"html": html_name, "markdown": md_name}}
+        if earlier and article.slug in earlier:
+            entry["earlier_edition_of_release"] = earlier[article.slug]
+        entries.append(entry)
     files["index.html"] = env.get_template("index.html").render(
         lang=lang, articles=entries, alternates=alternates("index.html", None)).encode()
     files["feed.json"] = _feed(lang, ordered, translations).encode()

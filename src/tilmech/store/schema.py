@@ -48,6 +48,8 @@ class SegmentRow(Base):
     source: Mapped[str] = mapped_column(Text)
     placeholders: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # tag -> label
     active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    previous_id: Mapped[str | None] = mapped_column(String(32), nullable=True)  # the segment this edits
+    previous_source: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class TranslationRow(Base):
@@ -180,3 +182,6 @@ class ReleaseArticleRow(Base):
     article: Mapped[str] = mapped_column(String(200))
     content_hash: Mapped[str] = mapped_column(String(64))
     texts: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # segment id -> approved text
+    # an earlier edition shipped again: the English it was translated from, and its first release
+    source_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    edition_of: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -1,0 +1,84 @@
+"""An English edit after approval re-queues exactly the changed segment; releases never ship it unchecked."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tilmech import services
+from tilmech.runtime import Runtime, load_runtime
+
+SEED = "smart-classroom-kyrgyzstan"
+OLD = "He wished that the two organizations could build a long-term and effective cooperative relationship"
+NEW = "He wished that the two organizations would build a lasting and effective cooperative relationship"
+
+
+@pytest.fixture
+def rt(pseudo_project: Path) -> Runtime:
+    runtime = load_runtime(pseudo_project)
+    services.ingest(runtime)
+    for code in ("ru", "ky", "zh"):
+        services.translate_language(runtime, code)
+        services.review_approve(runtime, code, article=SEED)
+    first = services.release_create(runtime)
+    services.release_approve(runtime, first.id)
+    return runtime
+
+
+def _edit_english(rt: Runtime, old: str, new: str) -> None:
+    path = rt.settings.content_dir / f"{SEED}.md"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_only_the_changed_sentence_goes_back_to_review(rt: Runtime) -> None:
+    before = {i.lang: i for i in services.review_list(rt, article=SEED) if i.source.startswith(OLD)}
+    _edit_english(rt, OLD, NEW)
+    report = services.ingest(rt)
+    assert (report.new_segments, report.retired_segments) == (1, 0)
+    for code in ("ru", "ky", "zh"):
+        result = services.translate_language(rt, code, [SEED])
+        assert result.new == 1 and result.unchanged == result.segments - 1
+        items = services.review_list(rt, code, article=SEED)
+        stale = [i for i in items if i.state == "stale"]
+        assert len(stale) == 1 and stale[0].source.startswith(NEW)
+        assert stale[0].text == before[code].text  # the approved translation of the old text, to be checked
+        assert stale[0].source_diff.startswith("He wished that the two organizations [-could-] {+would+} build a "
+                                               "[-long-term-] {+lasting+} and effective")
+        assert all(i.state == "approved" for i in items if i is not stale[0])
+
+
+def test_a_removed_sentence_is_retired(rt: Runtime) -> None:
+    sentence = "Meanwhile, as the top university in Kyrgyzstan, KNU's rich resources and experience in the field " \
+               "of digital education can be shared amid ICHEI's global partners network."
+    _edit_english(rt, " " + sentence, "")
+    report = services.ingest(rt)
+    assert (report.new_segments, report.retired_segments) == (0, 1)
+    assert not [i for i in services.review_list(rt, "ru", article=SEED) if i.source.startswith("Meanwhile")]
+
+
+def test_a_release_waits_or_ships_the_previous_edition_as_the_editor_chooses(rt: Runtime, tmp_path: Path,
+                                                                             tilmech) -> None:  # type: ignore[no-untyped-def]
+    old_ru = next(i.text for i in services.review_list(rt, "ru", article=SEED) if i.source.startswith(OLD))
+    _edit_english(rt, OLD, NEW)
+    services.ingest(rt)
+    services.translate_language(rt, "ru", [SEED])
+
+    waits = services.release_create(rt)
+    assert SEED not in waits.locales.get("ru", ()) and SEED in waits.incomplete["ru"]
+    assert waits.locales["en"] == ("partners-showcase", SEED)
+
+    created = tilmech("--project", rt.settings.root, "release", "create", "--previous-editions")
+    assert created.code == 0 and "ru: earlier editions shipped again: smart-classroom-kyrgyzstan" in created.err
+    release_id = int(created.out.split()[1])
+    services.release_approve(rt, release_id)
+    report = services.publish(rt, release_id, tmp_path / "out")
+    ru_md = (report.path / "ru" / f"{SEED}.md").read_text(encoding="utf-8")
+    assert old_ru.strip("[] ~") in ru_md.replace("\n", " ")  # the old approved edition, not the stale text
+    manifest = json.loads((report.path / "ru" / "manifest.json").read_text(encoding="utf-8"))
+    entry = next(a for a in manifest["articles"] if a["slug"] == SEED)
+    assert entry["earlier_edition_of_release"] == 1
+    assert NEW.split(",")[0] in (report.path / "en" / f"{SEED}.md").read_text(encoding="utf-8")
