@@ -37,7 +37,8 @@ def main() -> None:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium",
                                         args=["--headless", "--no-sandbox", "--disable-gpu",
-                                              "--disable-background-networking", "--no-first-run"])
+                                              "--disable-background-networking", "--no-first-run",
+                                              "--allow-file-access-from-files"])
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.goto("http://127.0.0.1:8765/login")
             page.fill('input[name="name"]', "aida")
@@ -50,6 +51,16 @@ def main() -> None:
             page.wait_for_timeout(500)
             page.evaluate("window.scrollTo(0, 0)")
             page.screenshot(path=str(HERE / "screenshots" / "editor.png"))
+            # a published article page in Kyrgyz
+            from tilmech import services
+
+            for code in ("ru", "ky", "zh"):
+                services.review_approve(rt, code, article="smart-classroom-kyrgyzstan")
+            release = services.release_create(rt)
+            services.release_approve(rt, release.id)
+            current = services.publish(rt, release.id, Path(tmp) / "site").current
+            page.goto((current / "ky" / "smart-classroom-kyrgyzstan.html").resolve().as_uri())
+            page.screenshot(path=str(HERE / "screenshots" / "article-ky.png"))
             browser.close()
         server.should_exit = True
 

@@ -143,3 +143,58 @@ def test_feed_and_manifest_describe_each_locale(rt: Runtime, tmp_path: Path) -> 
     en = json.loads((report.path / "en" / "manifest.json").read_text(encoding="utf-8"))
     assert en["held_back"] == [] and en["source_revision"] == ky["source_revision"] != ""
     assert json.loads((report.path / "build-info.json").read_text())["release"] == release.id
+
+
+KILLER = """
+import os, sys, time
+from pathlib import Path
+from tilmech import services
+from tilmech.runtime import load_runtime
+
+written = []
+original = Path.write_bytes
+
+def write_bytes(self, data):
+    if len(written) == 6:
+        Path(sys.argv[2]).write_text("half-way")
+        time.sleep(600)
+    written.append(self)
+    return original(self, data)
+
+Path.write_bytes = write_bytes
+services.publish(load_runtime(sys.argv[1]), int(sys.argv[3]), Path(sys.argv[4]))
+"""
+
+
+def test_a_publish_killed_midway_leaves_the_previous_release(rt: Runtime, tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    _approve_all(rt, "ru")
+    out = tmp_path / "out"
+    first = services.release_create(rt)
+    services.release_approve(rt, first.id)
+    services.publish(rt, first.id, out)
+    _approve_all(rt, "zh")
+    second = services.release_create(rt)
+    services.release_approve(rt, second.id)
+    marker = tmp_path / "half-way"
+    proc = subprocess.Popen([sys.executable, "-c", KILLER, str(rt.settings.root), str(marker), str(second.id),
+                             str(out)])
+    deadline = time.monotonic() + 120
+    while not marker.exists() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    assert marker.exists(), "the publish did not get half-way"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    from tilmech.publish import current_release, verify_release
+
+    assert current_release(out) == first.id and verify_release(out, first.id) == []
+    assert not (out / "releases" / str(second.id)).exists()
+    assert list((out / "releases").glob(".*.staging-*"))  # the half-written staging folder, never served
+    services.publish(rt, second.id, out)
+    assert current_release(out) == second.id and verify_release(out, second.id) == []
+    assert not list((out / "releases").glob(".*.staging-*"))

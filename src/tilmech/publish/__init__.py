@@ -178,6 +178,8 @@ def write_release(dest: Path, release: int, bundles: dict[str, dict[str, bytes]]
     """
     releases = dest / "releases"
     releases.mkdir(parents=True, exist_ok=True)
+    for leftover in releases.glob(".*.staging-*"):  # what a killed publish left behind
+        shutil.rmtree(leftover, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{release}.staging-", dir=releases))
     try:
         for locale, files in bundles.items():
