@@ -110,7 +110,7 @@ def read_article(text: str, slug: str, source: str | None = None) -> Article:
 
 def write_article(article: Article, *, lang: str | None = None, original: str | None = None) -> str:
     """Render ``article`` as front matter plus Markdown (for published bundles)."""
-    meta: dict[str, object] = {"title": article.title, "date": article.date.isoformat()}
+    meta: dict[str, object] = {"title": article.title, "date": article.date}
     if article.summary:
         meta["summary"] = article.summary
     if article.tags:

@@ -103,6 +103,24 @@ def translate(ctx: Context, languages: tuple[str, ...], articles: tuple[str, ...
     Console().print(table)
 
 
+@cli.command("import-html")
+@click.argument("location", metavar="FILE_OR_URL")
+@click.option("--slug", required=True, help="The article's name: content/en/SLUG.md.")
+@click.option("--force", is_flag=True, help="Replace an existing article of that name.")
+@pass_ctx
+def import_html(ctx: Context, location: str, slug: str, force: bool) -> None:
+    """Turn a page of the site (HTML, or its text) into a clean article in content/en/."""
+    from .services import import_page
+
+    result = import_page(ctx.runtime, location, slug, force)
+    for line in result.dropped:
+        _err(f"dropped {line}")
+    for warning in result.warnings:
+        _err(f"warning: {warning}")
+    click.echo(f"wrote content/{ctx.runtime.settings.source_language}/{slug}.md: {result.article.title} "
+               f"({result.article.date.isoformat()})")
+
+
 # -- models ----------------------------------------------------------------------------------------
 
 

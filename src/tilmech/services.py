@@ -34,8 +34,9 @@ from .auth import (
     verify_password,
 )
 from .checks import Finding, Severity, check_translation, term_severity
-from .errors import Conflict, NotFound, UsageError, WorkflowError
+from .errors import Conflict, EnvironmentNotReady, NotFound, UsageError, WorkflowError
 from .glossary import Term, TermMatch
+from .importer import ImportResult, read_page
 from .languages import get_language
 from .publish import PublishReport, build_catalog, build_locale, write_release
 from .review import State, after_edit, approve, parse_state, send_back
@@ -139,6 +140,38 @@ def source_diff(old: str, new: str) -> str:
         if j2 > j1:
             out.append("{+" + " ".join(b[j1:j2]) + "+}")
     return " ".join(out)
+
+
+def import_page(rt: Runtime, location: str, slug: str, force: bool = False) -> ImportResult:
+    """Import a page of the site (a file or a URL; HTML or its text) as ``content/en/<slug>.md``."""
+    import urllib.request
+
+    if re.match(r"^https?://", location):
+        try:
+            with urllib.request.urlopen(location, timeout=30) as response:
+                raw = response.read(5_000_000)
+                charset = response.headers.get_content_charset() or "utf-8"
+        except OSError as exc:
+            raise EnvironmentNotReady(f"{location}: cannot fetch it ({exc}): save the page and import the file") from None
+        text, html = raw.decode(charset, errors="replace"), True
+    else:
+        path = Path(location)
+        if not path.is_file():
+            raise UsageError(f"{location}: no such file")
+        text = path.read_text(encoding="utf-8-sig", errors="replace")
+        html = path.suffix.lower() in (".html", ".htm") or bool(re.search(r"<(html|body|p|h1)\b", text[:2000], re.I))
+    known = frozenset(f for t in rt.glossary.terms for f in (*t.forms, *(r for c in t.translations.values()
+                                                                        for r in (c.term, *c.allowed))))
+    result = read_page(text, Path(location).name, slug, html=html,
+                       boilerplate=rt.settings.html_import.boilerplate, known_words=known)
+    target = rt.settings.content_dir / f"{slug}.md"
+    if target.exists() and not force:
+        raise UsageError(f"{target.relative_to(rt.settings.root)} exists: choose another --slug or use --force")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.with_name(f".{target.name}.tmp")
+    staging.write_text(result.markdown, encoding="utf-8")
+    staging.replace(target)
+    return result
 
 
 # -- translate -------------------------------------------------------------------

@@ -50,6 +50,12 @@ class SiteSettings(_Model):
     base_url: str = Field("", description="Public URL prefix of the published site; empty for relative links.")
 
 
+class ImportSettings(_Model):
+    boilerplate: tuple[str, ...] = Field(
+        ("^The site is currently under configuration", r"^Will be available soon"),
+        description="Patterns (regular expressions) of the site's boilerplate lines, dropped by import-html.")
+
+
 class Settings(_Model):
     """The validated contents of tilmech.yaml plus the folder it lives in."""
 
@@ -63,6 +69,7 @@ class Settings(_Model):
     paths: PathSettings = Field(default_factory=PathSettings)  # type: ignore[arg-type]
     mt: MTSettings = Field(default_factory=MTSettings)  # type: ignore[arg-type]
     site: SiteSettings = Field(default_factory=SiteSettings)  # type: ignore[arg-type]
+    html_import: ImportSettings = Field(default_factory=ImportSettings)  # type: ignore[arg-type]
     root: Path = Field(Path("."), exclude=True, description="Folder of tilmech.yaml (not a key of the file).")
 
     @field_validator("source_language")
