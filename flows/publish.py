@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
@@ -15,7 +13,7 @@ from tilmech.runtime import load_runtime
 def build_and_publish(project: str, release: int, to: str | None = None) -> services.PublishReport:
     rt = load_runtime(project)
     try:
-        return services.publish(rt, release, Path(to) if to else None)
+        return services.publish(rt, release, to)
     finally:
         rt.close()
 

@@ -198,3 +198,45 @@ def test_a_publish_killed_midway_leaves_the_previous_release(rt: Runtime, tmp_pa
     services.publish(rt, second.id, out)
     assert current_release(out) == second.id and verify_release(out, second.id) == []
     assert not list((out / "releases").glob(".*.staging-*"))
+
+
+def test_an_fsspec_target_publishes_lists_verifies_and_rolls_back(rt: Runtime, tilmech) -> None:  # type: ignore[no-untyped-def]
+    import fsspec
+
+    url = "memory://tilmech-test-site"
+    fs = fsspec.filesystem("memory")
+    _approve_all(rt, "ru")
+    first = services.release_create(rt)
+    services.release_approve(rt, first.id)
+    assert tilmech("--project", rt.settings.root, "publish", str(first.id), "--to", url).code == 0
+    assert json.loads(fs.cat(f"{url}/current.json")) == {"release": first.id}
+    page = fs.cat(f"{url}/releases/{first.id}/ru/{SEED}.html").decode()
+    assert '<html lang="ru">' in page
+
+    second = services.release_create(rt)
+    services.release_approve(rt, second.id)
+    original = fs.pipe_file
+    calls = []
+
+    def failing(path, value, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(path)
+        if len(calls) == 5:
+            raise OSError("connection reset")
+        return original(path, value, **kwargs)
+
+    fs.pipe_file = failing  # the network drops half-way through the upload
+    try:
+        with pytest.raises(OSError):
+            services.publish(rt, second.id, url)
+    finally:
+        del fs.pipe_file
+    assert json.loads(fs.cat(f"{url}/current.json")) == {"release": first.id}
+    listed = tilmech("--project", rt.settings.root, "releases", "--to", url)
+    assert [line.split("\t")[0] for line in listed.out.splitlines()] == [f"* {first.id}"]  # the half upload is not
+
+    services.publish(rt, second.id, url)
+    assert tilmech("--project", rt.settings.root, "verify", str(second.id), "--to", url).code == 0
+    assert tilmech("--project", rt.settings.root, "rollback", "--to", url).out.strip() == f"current release: {first.id}"
+    fs.pipe(f"{url}/releases/{first.id}/en/index.html", b"tampered")
+    bad = tilmech("--project", rt.settings.root, "verify", str(first.id), "--to", url)
+    assert bad.code == 1 and bad.out.splitlines() == ["en/index.html: differs from the manifest"]

@@ -555,10 +555,10 @@ def release_list(ctx: Context) -> None:
 
 @cli.command()
 @click.argument("release_id", type=int)
-@click.option("--to", "dest", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Target folder. Default: paths.publish of tilmech.yaml.")
+@click.option("--to", "dest", default=None, metavar="DIR_OR_URL",
+              help="Target folder or fsspec URL (s3://bucket/site). Default: paths.publish of tilmech.yaml.")
 @pass_ctx
-def publish(ctx: Context, release_id: int, dest: Path | None) -> None:
+def publish(ctx: Context, release_id: int, dest: str | None) -> None:
     """Publish approved release R as localized bundles (flow publish-release)."""
     from .services import release_info
 
@@ -572,24 +572,28 @@ def publish(ctx: Context, release_id: int, dest: Path | None) -> None:
     from .flows.publish import publish_release
 
     report = publish_release(project=ctx.project_dir, release=release_id,
-                             to=str(dest.resolve()) if dest else None)
-    click.echo(f"published release {report.release} to {report.path}")
+                             to=_published_dir(ctx, dest) if dest else None)
+    click.echo(f"published release {report.release} to {report.location}")
     for locale, count in report.locales.items():
         _err(f"  {locale}: {count} articles")
 
 
-def _published_dir(ctx: Context, dest: Path | None) -> Path:
-    return dest.resolve() if dest else ctx.runtime.settings.path("publish")
+def _published_dir(ctx: Context, dest: str | None) -> str:
+    from .services import publish_location
+
+    if dest is None:
+        return publish_location(ctx.runtime)
+    return dest if "://" in dest else str(Path(dest).resolve())
 
 
-_to_option = click.option("--to", "dest", type=click.Path(file_okay=False, path_type=Path), default=None,
-                          help="The publishing folder. Default: paths.publish of tilmech.yaml.")
+_to_option = click.option("--to", "dest", default=None, metavar="DIR_OR_URL",
+                          help="The publishing folder or fsspec URL. Default: paths.publish of tilmech.yaml.")
 
 
 @cli.command()
 @_to_option
 @pass_ctx
-def releases(ctx: Context, dest: Path | None) -> None:
+def releases(ctx: Context, dest: str | None) -> None:
     """Published releases, the current one marked with *."""
     from .publish import list_published
 
@@ -604,7 +608,7 @@ def releases(ctx: Context, dest: Path | None) -> None:
 @click.argument("release_id", type=int, required=False)
 @_to_option
 @pass_ctx
-def rollback(ctx: Context, release_id: int | None, dest: Path | None) -> None:
+def rollback(ctx: Context, release_id: int | None, dest: str | None) -> None:
     """Serve release R again (default: the one published before the current one)."""
     from .publish import rollback as switch
 
@@ -615,7 +619,7 @@ def rollback(ctx: Context, release_id: int | None, dest: Path | None) -> None:
 @click.argument("release_id", type=int)
 @_to_option
 @pass_ctx
-def verify(ctx: Context, release_id: int, dest: Path | None) -> None:
+def verify(ctx: Context, release_id: int, dest: str | None) -> None:
     """Re-check every file of published release R against its manifest (sha256 and size)."""
     from .errors import WorkflowError
     from .publish import verify_release

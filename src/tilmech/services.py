@@ -38,7 +38,7 @@ from .errors import Conflict, EnvironmentNotReady, NotFound, UsageError, Workflo
 from .glossary import Term, TermMatch
 from .importer import ImportResult, read_page
 from .languages import get_language
-from .publish import PublishReport, build_catalog, build_locale, write_release
+from .publish import PublishReport, build_catalog, build_locale, open_target
 from .review import State, after_edit, approve, parse_state, send_back
 from .runtime import Runtime
 from .segments import Segment, SegmentedArticle, segment_article
@@ -1093,11 +1093,11 @@ def stats(rt: Runtime) -> dict[str, dict[str, int]]:
 # -- publish ------------------------------------------------------------------------------------
 
 
-def publish(rt: Runtime, release_id: int, dest: Path | None = None) -> PublishReport:
+def publish(rt: Runtime, release_id: int, dest: Path | str | None = None) -> PublishReport:
     """Write the bundles of an approved release and make it the current one."""
     content = release_content(rt, release_id)
     settings = rt.settings
-    target = Path(dest) if dest is not None else settings.path("publish")
+    target = open_target(dest if dest is not None else publish_location(rt))
     available = {code: set(articles) for code, articles in content.editions.items()}
     revision = hashlib.sha256("\n".join(f"{slug} {a.content_hash}" for slug, a in sorted(content.sources.items()))
                               .encode()).hexdigest()
@@ -1117,6 +1117,12 @@ def publish(rt: Runtime, release_id: int, dest: Path | None = None) -> PublishRe
 
     info = {"release": release_id, "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "built_by": rt.user, "host": platform.node(), "tilmech": __version__}
-    folder, current = write_release(target, release_id, bundles, info)
-    return PublishReport(release_id, folder, current, {k: len(v) for k, v in content.editions.items()},
+    folder = target.write_release(release_id, bundles, info)
+    return PublishReport(release_id, folder, target.location, {k: len(v) for k, v in content.editions.items()},
                          sum(len(files) for files in bundles.values()))
+
+
+def publish_location(rt: Runtime) -> str:
+    """``paths.publish``: a folder relative to the project, or an fsspec URL."""
+    configured = rt.settings.paths.publish
+    return configured if "://" in configured else str(rt.settings.path("publish"))

@@ -36,7 +36,8 @@ class PathSettings(_Model):
     content: str = Field("content", description="Folder with one sub-folder per language; English articles in content/en/.")
     glossary: str = Field("glossary", description="Folder of term bases (*.yaml).")
     locales: str = Field("locales", description="Gettext catalogs of the site's interface strings.")
-    publish: str = Field("public", description="Where `tilmech publish` writes releases when --to is not given.")
+    publish: str = Field("public", description="Where `tilmech publish` writes releases when --to is not given: "
+                                               "a folder, or an fsspec URL such as s3://bucket/site.")
 
 
 class MTSettings(_Model):

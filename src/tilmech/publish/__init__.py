@@ -44,10 +44,20 @@ BUILD_INFO = "build-info.json"
 @dataclass(frozen=True)
 class PublishReport:
     release: int
-    path: Path  # the release folder
-    current: Path  # the `current` link
+    location: str  # the release's folder (or URL prefix)
+    target: str  # where releases are published
     locales: dict[str, int]  # locale -> number of articles
     files: int
+
+    @property
+    def path(self) -> Path:
+        """The release folder of a local target."""
+        return Path(self.location)
+
+    @property
+    def current(self) -> Path:
+        """The ``current`` link of a local target."""
+        return Path(self.target) / "current"
 
 
 # -- gettext catalogs ---------------------------------------------------------------
@@ -219,6 +229,139 @@ def _switch(dest: Path, release: int) -> Path:
     return current
 
 
+# -- targets: a local folder, or any fsspec URL ------------------------------------------------------
+
+
+class Target:
+    """Where releases are published. Guarantees are the target's own (see the subclasses)."""
+
+    location: str
+
+    def write_release(self, release: int, bundles: dict[str, dict[str, bytes]],
+                      build_info: dict[str, Any] | None) -> str:
+        raise NotImplementedError
+
+    def switch(self, release: int) -> None:
+        raise NotImplementedError
+
+    def current(self) -> int | None:
+        raise NotImplementedError
+
+    def releases(self) -> list[int]:
+        raise NotImplementedError
+
+    def files(self, release: int) -> list[str]:
+        """Paths of a release's files, relative to its folder."""
+        raise NotImplementedError
+
+    def read(self, release: int, path: str) -> bytes | None:
+        raise NotImplementedError
+
+
+class LocalTarget(Target):
+    """A folder: staging folder renamed into place, then a ``current`` symlink replaced; each step atomic."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.location = str(root)
+
+    def write_release(self, release: int, bundles: dict[str, dict[str, bytes]],
+                      build_info: dict[str, Any] | None) -> str:
+        final, _ = write_release(self.root, release, bundles, build_info)
+        return str(final)
+
+    def switch(self, release: int) -> None:
+        _switch(self.root, release)
+
+    def current(self) -> int | None:
+        link = self.root / "current"
+        if not link.is_symlink():
+            return None
+        name = os.readlink(link).rstrip("/").rsplit("/", 1)[-1]
+        return int(name) if name.isdigit() else None
+
+    def releases(self) -> list[int]:
+        folder = self.root / "releases"
+        return sorted(int(p.name) for p in folder.iterdir() if p.name.isdigit()) if folder.is_dir() else []
+
+    def files(self, release: int) -> list[str]:
+        folder = self.root / "releases" / str(release)
+        return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+    def read(self, release: int, path: str) -> bytes | None:
+        file = self.root / "releases" / str(release) / path
+        return file.read_bytes() if file.is_file() else None
+
+
+class FsspecTarget(Target):
+    """Any fsspec URL (``s3://bucket/site``...): files first, a ``.complete`` marker, then ``current.json``.
+
+    Object stores have no rename: a release is complete once its marker is written, and
+    it is served once ``current.json`` (one small object, replaced in one write) names it.
+    A publish that stops half-way leaves an incomplete release that is never listed or
+    served; readers follow ``current.json``.
+    """
+
+    def __init__(self, url: str) -> None:
+        import fsspec
+
+        self.fs, self.root = fsspec.core.url_to_fs(url)
+        self.location = url
+
+    def _path(self, *parts: str) -> str:
+        return "/".join([self.root.rstrip("/"), *parts])
+
+    def write_release(self, release: int, bundles: dict[str, dict[str, bytes]],
+                      build_info: dict[str, Any] | None) -> str:
+        base = self._path("releases", str(release))
+        marker = f"{base}/.complete"
+        if self.fs.exists(marker):
+            self.fs.rm(marker)
+        data = {f"{base}/{locale}/{rel}": content for locale, files in bundles.items()
+                for rel, content in files.items()}
+        if build_info is not None:
+            data[f"{base}/{BUILD_INFO}"] = (json.dumps(build_info, indent=2, sort_keys=True) + "\n").encode()
+        self.fs.pipe(data)
+        self.fs.pipe(marker, b"")
+        self.switch(release)
+        return base
+
+    def switch(self, release: int) -> None:
+        self.fs.pipe(self._path("current.json"), json.dumps({"release": release}).encode())
+
+    def current(self) -> int | None:
+        try:
+            return int(json.loads(self.fs.cat(self._path("current.json")))["release"])
+        except (FileNotFoundError, KeyError, ValueError):
+            return None
+
+    def releases(self) -> list[int]:
+        base = self._path("releases")
+        if not self.fs.exists(base):
+            return []
+        names = [p.rstrip("/").rsplit("/", 1)[-1] for p in self.fs.ls(base, detail=False)]
+        return sorted(int(n) for n in names if n.isdigit() and self.fs.exists(f"{base}/{n}/.complete"))
+
+    def files(self, release: int) -> list[str]:
+        base = self._path("releases", str(release)).lstrip("/")
+        found = [p.lstrip("/") for p in self.fs.find(self._path("releases", str(release)))]
+        return sorted(p[len(base) + 1:] for p in found if not p.endswith("/.complete"))
+
+    def read(self, release: int, path: str) -> bytes | None:
+        try:
+            return bytes(self.fs.cat(self._path("releases", str(release), path)))
+        except FileNotFoundError:
+            return None
+
+
+def open_target(location: str | Path) -> Target:
+    """A local folder (a path or ``file://``), else the fsspec filesystem of the URL."""
+    text = str(location)
+    if "://" in text and not text.startswith("file://"):
+        return FsspecTarget(text)
+    return LocalTarget(Path(text.removeprefix("file://")).resolve())
+
+
 # -- published releases: list, roll back, verify ---------------------------------------------------
 
 
@@ -230,75 +373,74 @@ class Published:
     built_at: str
 
 
-def current_release(dest: Path) -> int | None:
-    link = dest / "current"
-    if not link.is_symlink():
-        return None
-    name = os.readlink(link).rstrip("/").rsplit("/", 1)[-1]
-    return int(name) if name.isdigit() else None
+def current_release(dest: Path | str) -> int | None:
+    return open_target(dest).current()
 
 
-def list_published(dest: Path) -> list[Published]:
-    folder = dest / "releases"
-    if not folder.is_dir():
-        return []
-    current = current_release(dest)
+def list_published(dest: Path | str) -> list[Published]:
+    target = open_target(dest)
+    current = target.current()
     out = []
-    for path in sorted((p for p in folder.iterdir() if p.name.isdigit()), key=lambda p: int(p.name)):
-        info_file = path / BUILD_INFO
-        built = json.loads(info_file.read_text(encoding="utf-8")).get("built_at", "") if info_file.exists() else ""
-        locales = tuple(sorted(p.name for p in path.iterdir() if (p / MANIFEST).exists()))
-        out.append(Published(int(path.name), int(path.name) == current, locales, built))
+    for release in target.releases():
+        files = target.files(release)
+        info = target.read(release, BUILD_INFO)
+        built = json.loads(info).get("built_at", "") if info else ""
+        locales = tuple(sorted(f.split("/", 1)[0] for f in files if f.endswith("/" + MANIFEST)))
+        out.append(Published(release, release == current, locales, built))
     return out
 
 
-def rollback(dest: Path, release: int | None = None) -> int:
+def rollback(dest: Path | str, release: int | None = None) -> int:
     """Point ``current`` at ``release`` (default: the published release before the current one)."""
     from ..errors import NotFound, WorkflowError
 
-    published = [p.release for p in list_published(dest)]
+    target = open_target(dest)
+    published = target.releases()
     if not published:
-        raise NotFound(f"nothing is published in {dest}")
+        raise NotFound(f"nothing is published in {target.location}")
     if release is None:
-        current = current_release(dest)
+        current = target.current()
         earlier = [r for r in published if current is not None and r < current]
         if not earlier:
-            raise WorkflowError(f"no release before {current} is published in {dest}: name one with rollback R")
+            raise WorkflowError(f"no release before {current} is published in {target.location}: "
+                                "name one with rollback R")
         release = earlier[-1]
     if release not in published:
-        raise NotFound(f"release {release} is not published in {dest} (published: {', '.join(map(str, published))})")
+        raise NotFound(f"release {release} is not published in {target.location} "
+                       f"(published: {', '.join(map(str, published))})")
     problems = verify_release(dest, release)
     if problems:
         raise WorkflowError(f"release {release} does not verify, not switching to it: " + "; ".join(problems[:5]))
-    _switch(dest, release)
+    target.switch(release)
     return release
 
 
-def verify_release(dest: Path, release: int) -> list[str]:
+def verify_release(dest: Path | str, release: int) -> list[str]:
     """Every file of every locale against its manifest's sha256 and size; problems, or an empty list."""
     from ..errors import NotFound
 
-    folder = dest / "releases" / str(release)
-    if not folder.is_dir():
-        raise NotFound(f"release {release} is not published in {dest}")
+    target = open_target(dest)
+    if release not in target.releases():
+        raise NotFound(f"release {release} is not published in {target.location}")
+    files = target.files(release)
     problems = []
-    for locale in sorted(p for p in folder.iterdir() if p.is_dir()):
-        manifest_file = locale / MANIFEST
-        if not manifest_file.exists():
-            problems.append(f"{locale.name}/{MANIFEST} is missing")
+    locales = sorted({f.split("/", 1)[0] for f in files if "/" in f})
+    for locale in locales:
+        raw = target.read(release, f"{locale}/{MANIFEST}")
+        if raw is None:
+            problems.append(f"{locale}/{MANIFEST} is missing")
             continue
-        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+        manifest = json.loads(raw)
         listed = {entry["path"] for entry in manifest["files"]}
         for entry in manifest["files"]:
-            path = locale / entry["path"]
-            if not path.is_file():
-                problems.append(f"{locale.name}/{entry['path']}: missing")
-                continue
-            data = path.read_bytes()
-            if hashlib.sha256(data).hexdigest() != entry["sha256"] or len(data) != entry["size"]:
-                problems.append(f"{locale.name}/{entry['path']}: differs from the manifest")
-        for path in sorted(locale.rglob("*")):
-            rel = str(path.relative_to(locale))
-            if path.is_file() and rel != MANIFEST and rel not in listed:
-                problems.append(f"{locale.name}/{rel}: not in the manifest")
+            data = target.read(release, f"{locale}/{entry['path']}")
+            if data is None:
+                problems.append(f"{locale}/{entry['path']}: missing")
+            elif hashlib.sha256(data).hexdigest() != entry["sha256"] or len(data) != entry["size"]:
+                problems.append(f"{locale}/{entry['path']}: differs from the manifest")
+        for path in files:
+            if path.startswith(locale + "/"):
+                rel = path[len(locale) + 1:]
+                if rel != MANIFEST and rel not in listed:
+                    problems.append(f"{locale}/{rel}: not in the manifest")
     return problems
