@@ -166,3 +166,15 @@ def test_users_command_adds_users_with_a_password_from_stdin(pseudo_project: Pat
     assert too_short.code == 2 and "too short" in too_short.err
     token = tilmech("--project", pseudo_project, "users", "token", "nurlan").out.strip()
     assert token.startswith("tlm_") and services.user_by_token(rt, token).name == "nurlan"
+
+
+def test_the_release_page_shows_what_is_held_back(app, rt: Runtime) -> None:  # type: ignore[no-untyped-def]
+    services.review_approve(rt, "ru", article=SEED)
+    elena = signed_in(app, "elena")
+    release = elena.post("/api/releases").json()
+    assert release["incomplete"] == {"ru": ["partners-showcase"], "ky": ["partners-showcase", SEED],
+                                     "zh": ["partners-showcase", SEED]}
+    page = elena.get("/releases").text
+    assert f"ky: partners-showcase, {SEED}" in page
+    info = services.release_info(rt, release["id"])
+    assert info.incomplete["ru"] == ("partners-showcase",)

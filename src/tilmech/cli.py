@@ -121,6 +121,23 @@ def import_html(ctx: Context, location: str, slug: str, force: bool) -> None:
                f"({result.article.date.isoformat()})")
 
 
+@cli.group()
+def catalogs() -> None:
+    """The site's interface strings (gettext catalogs in locales/)."""
+
+
+@catalogs.command("update")
+@click.option("--lang", "languages", multiple=True, metavar="L", help="Target language (repeatable). Default: all.")
+@pass_ctx
+def catalogs_update(ctx: Context, languages: tuple[str, ...]) -> None:
+    """Extract messages.pot, merge it into each .po; machine-translate new strings as fuzzy for review."""
+    from .services import catalogs_update as update
+
+    for r in update(ctx.runtime, languages):
+        click.echo(f"{r.lang}: {r.messages} strings, {r.translated} translated ({r.fuzzy} fuzzy, to review), "
+                   f"{r.machine_translated} machine-translated now")
+
+
 # -- models ----------------------------------------------------------------------------------------
 
 

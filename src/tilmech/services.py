@@ -33,11 +33,12 @@ from .auth import (
     token_digest,
     verify_password,
 )
+from .catalogs import CatalogReport, update_catalogs
 from .checks import Finding, Severity, check_translation, term_severity
 from .errors import Conflict, EnvironmentNotReady, NotFound, UsageError, WorkflowError
 from .glossary import Term, TermMatch
 from .importer import ImportResult, read_page
-from .languages import get_language
+from .languages import Language, get_language
 from .publish import PublishReport, build_catalog, build_locale, open_target
 from .review import State, after_edit, approve, parse_state, send_back
 from .runtime import Runtime
@@ -299,6 +300,19 @@ def translate_language(rt: Runtime, lang_code: str, slugs: Sequence[str] | None 
     calls = (engine.calls - calls_before) if engine is not None else 0
     return TranslateReport(lang.code, engine_name, len(docs), len(segments), len(todo) - from_memory,
                            from_memory, len(segments) - len(todo), flagged, calls)
+
+
+# -- interface strings ---------------------------------------------------------------------
+
+
+def catalogs_update(rt: Runtime, languages: Sequence[str] | None = None) -> list[CatalogReport]:
+    """Refresh messages.pot and the .po catalogs; untranslated strings get a fuzzy machine translation."""
+    langs = rt.settings.resolve_languages(list(languages) if languages else None)
+
+    def translate(lang: Language, texts: list[str]) -> list[str]:
+        return [r.text for r in rt.engine(lang).translate(texts, rt.settings.source, lang)]
+
+    return update_catalogs(rt.settings.path("locales"), langs, translate)
 
 
 # -- glossary --------------------------------------------------------------------------
@@ -1018,12 +1032,20 @@ def release_info(rt: Runtime, release_id: int) -> ReleaseInfo:
         locales: dict[str, list[str]] = {rt.settings.source_language: list(s.scalars(
             select(ReleaseSourceRow.article).where(ReleaseSourceRow.release_id == row.id)
             .order_by(ReleaseSourceRow.article)))}
-        for lang, slug in s.execute(select(ReleaseArticleRow.lang, ReleaseArticleRow.article)
-                                    .where(ReleaseArticleRow.release_id == row.id)
-                                    .order_by(ReleaseArticleRow.lang, ReleaseArticleRow.article)):
+        previous: dict[str, list[str]] = {}
+        for lang, slug, earlier in s.execute(
+                select(ReleaseArticleRow.lang, ReleaseArticleRow.article, ReleaseArticleRow.source_text.isnot(None))
+                .where(ReleaseArticleRow.release_id == row.id)
+                .order_by(ReleaseArticleRow.lang, ReleaseArticleRow.article)):
             locales.setdefault(lang, []).append(slug)
+            if earlier:
+                previous.setdefault(lang, []).append(slug)
+        sources = locales[rt.settings.source_language]
+        held_back = {code: tuple(a for a in sources if a not in locales.get(code, ()))
+                     for code in rt.settings.target_languages}
         return ReleaseInfo(row.id, row.state, row.created_at.isoformat(timespec="seconds"), row.created_by,
-                           row.approved_by, {k: tuple(v) for k, v in locales.items()})
+                           row.approved_by, {k: tuple(v) for k, v in locales.items()},
+                           {k: v for k, v in held_back.items() if v}, {k: tuple(v) for k, v in previous.items()})
 
 
 def release_list(rt: Runtime) -> list[ReleaseInfo]:

@@ -28,6 +28,7 @@ from typing import Any
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
@@ -138,7 +139,8 @@ def build_locale(lang: Language, articles: dict[str, Article], available: dict[s
             entry["earlier_edition_of_release"] = earlier[article.slug]
         entries.append(entry)
     files["index.html"] = env.get_template("index.html").render(
-        lang=lang, articles=entries, alternates=alternates("index.html", None)).encode()
+        lang=lang, articles=entries, alternates=alternates("index.html", None),
+        article_count=format_decimal(len(entries), locale=lang.locale)).encode()
     files["feed.json"] = _feed(lang, ordered, translations).encode()
     if mo is not None:
         files["LC_MESSAGES/messages.mo"] = mo
