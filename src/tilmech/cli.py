@@ -138,6 +138,25 @@ def catalogs_update(ctx: Context, languages: tuple[str, ...]) -> None:
                    f"{r.machine_translated} machine-translated now")
 
 
+@cli.group()
+def db() -> None:
+    """The store's schema."""
+
+
+@db.command("upgrade")
+@pass_ctx
+def db_upgrade(ctx: Context) -> None:
+    """Apply pending schema migrations to the store (back it up first)."""
+    from .store import Store
+
+    store = Store(ctx.runtime.settings.store_url, check=False)
+    try:
+        before, head = store.upgrade()
+    finally:
+        store.close()
+    click.echo(f"store schema: {before or 'none'} → {head}" + (" (up to date)" if before == head else ""))
+
+
 # -- models ----------------------------------------------------------------------------------------
 
 

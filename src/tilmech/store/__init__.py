@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event, inspect
@@ -60,7 +61,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 class Store:
     """One database; ``session()`` gives a unit of work that commits or rolls back whole."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, check: bool = True) -> None:
         self.url = url
         kwargs: dict[str, Any] = {}
         if url.startswith("sqlite"):
@@ -74,31 +75,84 @@ class Store:
             # one writer at a time, decided when the transaction starts: no lock upgrades that fail
             event.listen(self.engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         try:
-            Base.metadata.create_all(self.engine)
-            self._add_new_columns()
+            if check:
+                self._ensure_schema()
         except OperationalError as exc:
             raise EnvironmentNotReady(f"cannot open the store {url!r}: {exc.orig}") from None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
-    def _add_new_columns(self) -> None:
-        """Bring a store made by an earlier Tilmech up to date: add columns, never drop anything."""
+    # -- schema: Alembic migrations -------------------------------------------------------
+
+    def _alembic(self, connection: Any) -> Any:
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(Path(__file__).resolve().parent / "migrations"))
+        config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
+        config.attributes["connection"] = connection
+        return config
+
+    def schema_revision(self) -> tuple[str | None, str]:
+        """(the store's schema revision, the revision this Tilmech needs)."""
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
+        with self.engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+            head = ScriptDirectory.from_config(self._alembic(conn)).get_current_head()
+        return current, str(head)
+
+    def _ensure_schema(self) -> None:
+        from alembic import command
+
+        current, head = self.schema_revision()
+        if current == head:
+            return
         with self.engine.begin() as conn:
-            inspector = inspect(conn)
-            for table in Base.metadata.sorted_tables:
-                present = {c["name"] for c in inspector.get_columns(table.name)}
-                for column in table.columns:
-                    if column.name in present:
-                        continue
-                    default = getattr(column.default, "arg", None) if column.default is not None \
-                        and column.default.is_scalar else None
-                    if default is None and not column.nullable:
-                        raise EnvironmentNotReady(
-                            f"the store {self.url!r} lacks {table.name}.{column.name} and it cannot be added: "
-                            "create a new store (or migrate it) and translate again")
-                    kind = column.type.compile(dialect=self.engine.dialect)
-                    literal = "" if default is None else f" DEFAULT {default!r}" if isinstance(default, str) \
-                        else f" DEFAULT {int(default) if isinstance(default, bool) else default}"
-                    conn.exec_driver_sql(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}{literal}')
+            tables = set(inspect(conn).get_table_names())
+            if current is None and not tables & set(Base.metadata.tables):
+                command.upgrade(self._alembic(conn), "head")  # a new store
+                return
+            if current is None:  # made before migrations existed: complete it, then record the revision
+                self._add_new_columns(conn)
+                command.stamp(self._alembic(conn), "head")
+                return
+        raise EnvironmentNotReady(
+            f"the store {self.url!r} has schema {current}, this Tilmech needs {head}: "
+            "back it up, then run `tilmech db upgrade`")
+
+    def upgrade(self) -> tuple[str | None, str]:
+        """Apply every pending migration; returns (from, to)."""
+        from alembic import command
+
+        before, head = self.schema_revision()
+        with self.engine.begin() as conn:
+            if before is None and set(inspect(conn).get_table_names()) & set(Base.metadata.tables):
+                self._add_new_columns(conn)
+                command.stamp(self._alembic(conn), "head")
+            else:
+                command.upgrade(self._alembic(conn), "head")
+        return before, head
+
+    def _add_new_columns(self, conn: Any) -> None:
+        """Bring a store made before migrations existed up to date: add tables and columns, drop nothing."""
+        Base.metadata.create_all(conn)
+        inspector = inspect(conn)
+        for table in Base.metadata.sorted_tables:
+            present = {c["name"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name in present:
+                    continue
+                default = getattr(column.default, "arg", None) if column.default is not None \
+                    and column.default.is_scalar else None
+                if default is None and not column.nullable:
+                    raise EnvironmentNotReady(
+                        f"the store {self.url!r} lacks {table.name}.{column.name} and it cannot be added: "
+                        "create a new store (or migrate it) and translate again")
+                kind = column.type.compile(dialect=self.engine.dialect)
+                literal = "" if default is None else f" DEFAULT {default!r}" if isinstance(default, str) \
+                    else f" DEFAULT {int(default) if isinstance(default, bool) else default}"
+                conn.exec_driver_sql(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}{literal}')
 
     @contextmanager
     def session(self) -> Iterator[Session]:
