@@ -1,35 +1,40 @@
-"""translate-articles: ingest → segment → glossary → MT per language → QA → review queue.
+"""translate-articles and sync-articles: ingest → segment → glossary → MT → QA → review queue.
 
-One task per language, so languages run concurrently and fail independently.
-Idempotency lives in the store: a segment that has a translation is never
-translated again, and the translation memory answers repeated sentences.
+One task per (batch of articles, language): languages and batches run concurrently
+and fail independently. Idempotency lives in the store: a segment that has a
+translation is never translated again, so a retried task or flow redoes no finished
+work. Each run publishes a Prefect artifact (article × language: new, from memory,
+flagged) and a summary with links to the workbench.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.tasks import exponential_backoff
 from sqlalchemy.exc import OperationalError
 
 from tilmech import services
-from tilmech.errors import TilmechError, TranslationFailed
+from tilmech.errors import EnvironmentNotReady, ModelMissing, TilmechError, TranslationFailed
 from tilmech.runtime import load_runtime
 
 
 def _transient(task: Any, task_run: Any, state: Any) -> bool:
-    """Retry only what may pass on its own: a busy or briefly unreachable database."""
+    """Retry what may pass on its own: a busy or unreachable database, an engine that failed to load."""
     try:
         state.result()
-    except OperationalError:
-        return True
+    except (OperationalError, EnvironmentNotReady) as exc:
+        return not isinstance(exc, ModelMissing)
     except Exception:
         return False
     return False
 
 
-@task(name="ingest-articles", cache_policy=NO_CACHE)
+@task(name="ingest-articles", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=exponential_backoff(2),
+      retry_condition_fn=_transient)
 def ingest_articles(project: str, articles: list[str] | None = None) -> services.IngestReport:
     rt = load_runtime(project)
     try:
@@ -38,10 +43,20 @@ def ingest_articles(project: str, articles: list[str] | None = None) -> services
         rt.close()
 
 
-@task(name="translate-language", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10],
-      retry_condition_fn=_transient, task_run_name="translate {lang}")
-def translate_language(project: str, lang: str, articles: list[str] | None = None,
-                       user: str | None = None) -> services.TranslateReport:
+@task(name="plan-work", cache_policy=NO_CACHE)
+def plan_work(project: str) -> dict[str, tuple[str, ...]]:
+    rt = load_runtime(project)
+    try:
+        return services.pending_work(rt)
+    finally:
+        rt.close()
+
+
+@task(name="translate-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=exponential_backoff(5),
+      retry_jitter_factor=0.5, retry_condition_fn=_transient, timeout_seconds=6 * 3600,
+      task_run_name="translate {lang} · {label}")
+def translate_batch(project: str, lang: str, articles: list[str] | None, label: str,
+                    user: str | None = None) -> services.TranslateReport:
     rt = load_runtime(project, user)
     try:
         return services.translate_language(rt, lang, articles)
@@ -49,34 +64,83 @@ def translate_language(project: str, lang: str, articles: list[str] | None = Non
         rt.close()
 
 
+def _label(articles: list[str] | None) -> str:
+    if articles is None:
+        return "all articles"
+    return f"{len(articles)} article" + ("" if len(articles) == 1 else "s")
+
+
+def _batches(articles: list[str], size: int) -> list[list[str]]:
+    return [articles[i : i + size] for i in range(0, len(articles), size)]
+
+
 def _run_name() -> str:
     from prefect.runtime import flow_run
 
     params = flow_run.parameters
     langs = params.get("languages") or []
-    articles = params.get("articles") or []
-    what = " ".join(langs) if langs else "all languages"
-    scope = f"{len(articles)} articles" if articles else "all articles"
-    return f"translate {what} · {scope}"
+    what = " ".join(langs) if langs else "ru ky zh"
+    return f"translate {what} · {_label(params.get('articles'))}"
+
+
+def run_batches(project: str, work: dict[str, list[str] | None], batch_size: int,
+                user: str | None) -> list[services.TranslateReport]:
+    """Submit one task per (batch, language), wait for all, report, and fail with every failure named."""
+    futures = []
+    for lang, articles in work.items():
+        for batch in (_batches(articles, batch_size) if articles else [None]):
+            futures.append((lang, batch, translate_batch.submit(project, lang, batch, _label(batch), user)))
+    reports: list[services.TranslateReport] = []
+    failures: dict[str, TilmechError] = {}
+    for lang, batch, future in futures:
+        try:
+            reports.append(future.result())
+        except TilmechError as exc:
+            failures[f"{lang} ({', '.join(batch) if batch else 'all articles'})"] = exc
+    publish_summary(project, reports)
+    if failures:
+        raise TranslationFailed(failures)
+    return reports
+
+
+def publish_summary(project: str, reports: list[services.TranslateReport]) -> None:
+    rt = load_runtime(project)
+    base = rt.settings.workbench_url.rstrip("/")
+    rows = [{"article": c.article, "language": r.lang, "new": c.new, "from memory": c.from_memory,
+             "flagged": c.flagged} for r in reports for c in r.by_article]
+    create_table_artifact(key="translate-summary", table=rows or [{"article": "-", "language": "-", "new": 0,
+                                                                   "from memory": 0, "flagged": 0}],
+                          description="Segments per article and language: new, reused from memory, flagged by QA")
+    lines = ["# Translation run", "", "| language | new | from memory | unchanged | flagged |", "|---|---|---|---|---|"]
+    lines += [f"| {r.lang} | {r.new} | {r.from_memory} | {r.unchanged} | {r.flagged} |" for r in reports]
+    lines += ["", "Review in the workbench:"]
+    lines += sorted({f"- [{c.article} · {r.lang}]({base}/edit/{c.article}/{r.lang})" for r in reports
+                     for c in r.by_article})
+    create_markdown_artifact(key="translate-review-links", markdown="\n".join(lines))
+    get_run_logger().info("translated: %s", ", ".join(f"{r.lang} {r.new} new" for r in reports))
 
 
 @flow(name="translate-articles", flow_run_name=_run_name, log_prints=False)
 def translate_articles(project: str = ".", languages: list[str] | None = None, articles: list[str] | None = None,
-                       user: str | None = None) -> list[services.TranslateReport]:
+                       user: str | None = None, batch_size: int = 20) -> list[services.TranslateReport]:
+    """Translate the given articles (all by default) into the given languages (all by default)."""
     rt = load_runtime(project, user)
     try:
         codes = [lang.code for lang in rt.settings.resolve_languages(languages)]
     finally:
         rt.close()
-    ingest_articles(project, articles)
-    futures = {code: translate_language.submit(project, code, articles, user) for code in codes}
-    reports: list[services.TranslateReport] = []
-    failures: dict[str, TilmechError] = {}
-    for code, future in futures.items():
-        try:
-            reports.append(future.result())
-        except TilmechError as exc:
-            failures[code] = exc
-    if failures:
-        raise TranslationFailed(failures)
-    return reports
+    report = ingest_articles(project, articles)
+    slugs = list(articles) if articles else list(report.articles)
+    return run_batches(project, {code: slugs for code in codes}, batch_size, user)
+
+
+@flow(name="sync-articles", flow_run_name="sync new and changed articles", log_prints=False)
+def sync_articles(project: str = ".", user: str | None = None, batch_size: int = 20) -> list[services.TranslateReport]:
+    """Pick up new and changed English articles and translate only what has no translation yet."""
+    ingest_articles(project)
+    work = plan_work(project)
+    if not work:
+        get_run_logger().info("nothing new to translate")
+        publish_summary(project, [])
+        return []
+    return run_batches(project, {lang: list(slugs) for lang, slugs in work.items()}, batch_size, user)

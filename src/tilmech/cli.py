@@ -157,6 +157,44 @@ def db_upgrade(ctx: Context) -> None:
     click.echo(f"store schema: {before or 'none'} → {head}" + (" (up to date)" if before == head else ""))
 
 
+@cli.command()
+@pass_ctx
+def sync(ctx: Context) -> None:
+    """Translate what is new or changed in content/en/, once (flow sync-articles)."""
+    from . import progress
+
+    _prepare_prefect(ctx.verbose)
+    from .flows.translate import sync_articles
+
+    with progress.showing():
+        reports = sync_articles(project=ctx.project_dir, user=ctx.runtime.user)
+    for r in reports:
+        click.echo(f"{r.lang}: {r.new} new, {r.from_memory} from memory, {r.flagged} flagged")
+    if not reports:
+        click.echo("nothing new to translate")
+
+
+@cli.command()
+@click.option("--cron", default="0 * * * *", show_default=True, help="When sync runs (cron, in UTC).")
+@click.option("--interval", type=int, default=None, metavar="SECONDS", help="Run sync every N seconds instead.")
+@pass_ctx
+def schedule(ctx: Context, cron: str, interval: int | None) -> None:
+    """Serve the flows in this process: sync on its schedule, translate and publish on demand."""
+    _prepare_prefect(ctx.verbose)
+    from prefect import serve
+
+    from .flows.publish import publish_release
+    from .flows.translate import sync_articles, translate_articles
+
+    project = {"project": ctx.project_dir}
+    timing: dict[str, Any] = {"interval": interval} if interval else {"cron": cron}
+    _err(f"serving sync ({'every ' + str(interval) + ' s' if interval else cron}), translate and publish; "
+         "stop with Ctrl+C")
+    serve(sync_articles.to_deployment(name="sync", parameters=project, **timing),
+          translate_articles.to_deployment(name="translate", parameters=project),
+          publish_release.to_deployment(name="publish", parameters=project))
+
+
 # -- models ----------------------------------------------------------------------------------------
 
 

@@ -189,6 +189,30 @@ class TranslateReport:
     unchanged: int  # already had a translation
     flagged: int  # new translations with QA findings
     engine_calls: int
+    by_article: tuple[ArticleCounts, ...] = ()
+
+
+@dataclass(frozen=True)
+class ArticleCounts:
+    article: str
+    new: int
+    from_memory: int
+    flagged: int
+
+
+def pending_work(rt: Runtime) -> dict[str, tuple[str, ...]]:
+    """Per target language, the articles with a segment that has no translation yet (after ingest)."""
+    out: dict[str, tuple[str, ...]] = {}
+    with rt.store.session() as s:
+        for lang in rt.settings.target_languages:
+            done = select(TranslationRow.segment_id).where(TranslationRow.lang == lang)
+            slugs = s.scalars(select(SegmentRow.article).where(SegmentRow.active.is_(True),
+                                                               SegmentRow.id.not_in(done))
+                              .distinct().order_by(SegmentRow.article))
+            found = tuple(slugs)
+            if found:
+                out[lang] = found
+    return out
 
 
 def _memory_key(text: str) -> str:
@@ -257,6 +281,7 @@ def translate_language(rt: Runtime, lang_code: str, slugs: Sequence[str] | None 
 
     flagged = 0
     from_memory = 0
+    per_article: dict[str, list[int]] = {}
     with rt.store.session() as s:
         # an edited sentence keeps its approved translation, to be checked again ("stale")
         previous = {sid: text for sid, text in s.execute(
@@ -283,6 +308,9 @@ def translate_language(rt: Runtime, lang_code: str, slugs: Sequence[str] | None 
                          for m in uncertain]
             flagged += bool(findings)
             from_memory += origin == "memory"
+            counts = per_article.setdefault(seg.article, [0, 0, 0])
+            counts[0 if origin != "memory" else 1] += 1
+            counts[2] += bool(findings)
             state, current = State.DRAFT, text
             if seg.id in previous:
                 state, current = State.STALE, previous[seg.id]
@@ -299,7 +327,8 @@ def translate_language(rt: Runtime, lang_code: str, slugs: Sequence[str] | None 
                                                                  state is State.STALE else "")))
     calls = (engine.calls - calls_before) if engine is not None else 0
     return TranslateReport(lang.code, engine_name, len(docs), len(segments), len(todo) - from_memory,
-                           from_memory, len(segments) - len(todo), flagged, calls)
+                           from_memory, len(segments) - len(todo), flagged, calls,
+                           tuple(ArticleCounts(a, *c) for a, c in sorted(per_article.items())))
 
 
 # -- interface strings ---------------------------------------------------------------------

@@ -71,6 +71,8 @@ class Settings(_Model):
     mt: MTSettings = Field(default_factory=MTSettings)  # type: ignore[arg-type]
     site: SiteSettings = Field(default_factory=SiteSettings)  # type: ignore[arg-type]
     html_import: ImportSettings = Field(default_factory=ImportSettings)  # type: ignore[arg-type]
+    workbench_url: str = Field("http://127.0.0.1:8000", description="Where the review workbench is served, for links in "
+                                                                   "flow run summaries.")
     root: Path = Field(Path("."), exclude=True, description="Folder of tilmech.yaml (not a key of the file).")
 
     @field_validator("source_language")

@@ -1,0 +1,155 @@
+"""The Prefect flows on Prefect's test harness: batches, artifacts, sync, retries, schedules."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from tilmech import services
+from tilmech.runtime import load_runtime
+
+NEW_ARTICLE = """---
+title: KNU Hosts a Digital Teaching Workshop
+date: 2024-05-20
+---
+
+Kyrgyz National University hosted a workshop on digital teaching. Teachers from 12 faculties took part.
+"""
+
+
+def _artifact(key: str):  # type: ignore[no-untyped-def]
+    """The newest artifact with ``key``."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.sorting import ArtifactSort
+
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])),
+                                      sort=ArtifactSort.CREATED_DESC, limit=1)
+    return found[0] if found else None
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_translate_flow_runs_batches_and_publishes_a_summary(pseudo_project: Path) -> None:
+    from tilmech.flows.translate import translate_articles
+
+    reports = translate_articles(project=str(pseudo_project), languages=["ru", "ky"], batch_size=1)
+    assert sorted(r.lang for r in reports) == ["ky", "ky", "ru", "ru"]  # one task per (article, language)
+    assert sum(r.new for r in reports if r.lang == "ru") == len(services.review_list(load_runtime(pseudo_project),
+                                                                                      "ru"))
+    table = _artifact("translate-summary")
+    assert table is not None
+    rows = table.data if isinstance(table.data, list) else __import__("json").loads(table.data)
+    assert {(row["article"], row["language"]) for row in rows} == {
+        (a, lang) for a in ("partners-showcase", "smart-classroom-kyrgyzstan") for lang in ("ru", "ky")}
+    links = _artifact("translate-review-links")
+    assert links is not None and "/edit/smart-classroom-kyrgyzstan/ky" in links.data
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_sync_translates_only_what_is_new(pseudo_project: Path) -> None:
+    from tilmech.flows.translate import sync_articles
+
+    assert sum(r.new for r in sync_articles(project=str(pseudo_project))) > 0
+    assert sync_articles(project=str(pseudo_project)) == []  # nothing new: no task, no engine
+    (pseudo_project / "content" / "en" / "knu-workshop.md").write_text(NEW_ARTICLE, encoding="utf-8")
+    reports = sync_articles(project=str(pseudo_project))
+    assert {(r.lang, tuple(c.article for c in r.by_article)) for r in reports} == {
+        (lang, ("knu-workshop",)) for lang in ("ru", "ky", "zh")}
+    assert services.pending_work(load_runtime(pseudo_project)) == {}
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_a_failed_task_is_retried(pseudo_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tilmech.flows.translate as flows
+
+    calls: list[str] = []
+    real = services.translate_language
+
+    def flaky(rt, lang, articles=None):  # type: ignore[no-untyped-def]
+        calls.append(lang)
+        if calls.count(lang) == 1:
+            raise OperationalError("UPDATE translations", {}, Exception("database is locked"))
+        return real(rt, lang, articles)
+
+    monkeypatch.setattr(services, "translate_language", flaky)
+    monkeypatch.setattr(flows, "translate_batch", flows.translate_batch.with_options(retry_delay_seconds=0))
+    reports = flows.translate_articles(project=str(pseudo_project), languages=["zh"])
+    assert calls == ["zh", "zh"] and reports[0].new > 0
+
+
+@pytest.fixture
+def prefect_server_process(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A real `prefect server start` on loopback, with its scheduler (the test harness has none)."""
+    import socket
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, PREFECT_HOME=str(tmp_path / "prefect-server"), PREFECT_SERVER_ANALYTICS_ENABLED="false",
+               PREFECT_API_URL=f"http://127.0.0.1:{port}/api", PREFECT_LOGGING_LEVEL="WARNING")
+    log = (tmp_path / "server.log").open("w")
+    server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+                               "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        server.kill()
+        pytest.fail("the Prefect server did not start: " + (tmp_path / "server.log").read_text())
+    yield env
+    server.terminate()
+    try:
+        server.wait(30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+    log.close()
+
+
+def test_a_scheduled_sync_picks_up_a_new_article(pseudo_project: Path, tmp_path: Path,
+                                                 prefect_server_process: dict[str, str]) -> None:
+    env = prefect_server_process
+    log = (tmp_path / "schedule.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "tilmech.cli", "--project", str(pseudo_project), "schedule",
+                             "--interval", "5"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        time.sleep(8)  # the first runs translate what is there
+        (pseudo_project / "content" / "en" / "knu-workshop.md").write_text(NEW_ARTICLE, encoding="utf-8")
+        added = time.monotonic()
+        rt = load_runtime(pseudo_project)
+        while time.monotonic() - added < 90:
+            items = [i for i in services.review_list(rt) if i.article == "knu-workshop"] \
+                if "knu-workshop" in {a for a in _articles(rt)} else []
+            if len(items) == 3 * 3:  # title and two sentences, in three languages
+                break
+            time.sleep(1)
+        else:
+            pytest.fail("the new article was not translated: " + (tmp_path / "schedule.log").read_text())
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def _articles(rt) -> set[str]:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from tilmech.store import ArticleRow
+
+    with rt.store.session() as s:
+        return set(s.scalars(select(ArticleRow.slug)))
