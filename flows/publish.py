@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from tilmech import services
 from tilmech.runtime import load_runtime
 
 
-@task(name="build-and-publish", cache_policy=NO_CACHE)
+@task(name="build-and-publish", cache_policy=NO_CACHE, timeout_seconds=3600)
 def build_and_publish(project: str, release: int, to: str | None = None) -> services.PublishReport:
     rt = load_runtime(project)
     try:
@@ -20,4 +21,12 @@ def build_and_publish(project: str, release: int, to: str | None = None) -> serv
 
 @flow(name="publish-release", flow_run_name="publish release {release}")
 def publish_release(project: str = ".", release: int = 0, to: str | None = None) -> services.PublishReport:
-    return build_and_publish(project, release, to)
+    report = build_and_publish(project, release, to)
+    lines = [f"# Release {report.release} published", "", f"Location: `{report.location}`", "",
+             "| locale | articles |", "|---|---|"]
+    lines += [f"| {locale} | {count} |" for locale, count in sorted(report.locales.items())]
+    lines += ["", f"{report.files} files, each listed with its sha256 in its locale's manifest.json."]
+    create_markdown_artifact(key="release-manifest", markdown="\n".join(lines),
+                             description=f"What release {report.release} ships")
+    get_run_logger().info("published release %s to %s", report.release, report.location)
+    return report

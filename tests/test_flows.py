@@ -153,3 +153,61 @@ def _articles(rt) -> set[str]:  # type: ignore[no-untyped-def]
 
     with rt.store.session() as s:
         return set(s.scalars(select(ArticleRow.slug)))
+
+
+KILLER_FREE_TRANSLATE = """
+import sys
+from tilmech import services
+from tilmech.runtime import load_runtime
+rt = load_runtime(sys.argv[1])
+services.ingest(rt)
+print(services.translate_language(rt, "ru").new)
+"""
+
+
+def test_two_processes_translating_at_once_translate_each_segment_once(pseudo_project: Path) -> None:
+    procs = [subprocess.Popen([sys.executable, "-c", KILLER_FREE_TRANSLATE, str(pseudo_project)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [p.communicate(timeout=180) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    rt = load_runtime(pseudo_project)
+    items = services.review_list(rt, "ru")
+    assert len(items) == len({i.segment_id for i in items})  # no segment twice
+    assert sum(int(out.strip()) for out, _ in outputs) == len(items)  # and none lost
+
+
+def test_an_engine_failure_names_the_article_and_segment(pseudo_project: Path) -> None:
+    from tilmech.errors import TilmechError
+    from tilmech.mt.pseudo import PseudoEngine
+
+    class Breaks(PseudoEngine):
+        def translate(self, texts, source, target, advance=None):  # type: ignore[no-untyped-def]
+            if any("1932" in t for t in texts):
+                raise RuntimeError("CUDA out of memory")
+            return super().translate(texts, source, target, advance)
+
+    rt = load_runtime(pseudo_project)
+    rt._engines["pseudo"] = Breaks()
+    services.ingest(rt)
+    with pytest.raises(TilmechError) as info:
+        services.translate_language(rt, "ky")
+    assert services.review_list(rt, "ky") == []  # nothing half-written
+    segment = next(s for d in services.load_documents(rt) for s in d.segments if "1932" in s.text)
+    assert str(info.value) == (f"pseudo failed on segment {segment.id} of {segment.article} (ky): "
+                               "CUDA out of memory")
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_a_publish_run_publishes_the_release_summary(pseudo_project: Path, tmp_path: Path) -> None:
+    from tilmech.flows.publish import publish_release
+
+    rt = load_runtime(pseudo_project)
+    services.ingest(rt)
+    services.translate_language(rt, "ru")
+    services.review_approve(rt, "ru", article="smart-classroom-kyrgyzstan")
+    release = services.release_create(rt)
+    services.release_approve(rt, release.id)
+    report = publish_release(project=str(pseudo_project), release=release.id, to=str(tmp_path / "site"))
+    summary = _artifact("release-manifest")
+    assert summary is not None and f"# Release {report.release} published" in summary.data
+    assert "| ru | 1 |" in summary.data and "| ky | 0 |" not in summary.data

@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -35,7 +36,7 @@ from .auth import (
 )
 from .catalogs import CatalogReport, update_catalogs
 from .checks import Finding, Severity, check_translation, term_severity
-from .errors import Conflict, EnvironmentNotReady, NotFound, UsageError, WorkflowError
+from .errors import Conflict, EnvironmentNotReady, NotFound, TilmechError, UsageError, WorkflowError
 from .glossary import Term, TermMatch
 from .importer import ImportResult, read_page
 from .languages import Language, get_language
@@ -215,6 +216,19 @@ def pending_work(rt: Runtime) -> dict[str, tuple[str, ...]]:
     return out
 
 
+def _engine_failure(engine: Any, inputs: list[str], pending: dict[str, list[str]], todo: list[Segment],
+                    source: Language, lang: Language, exc: Exception) -> TilmechError:
+    """Find the first input the engine fails on, alone, and name its article and segment."""
+    by_id = {seg.id: seg for seg in todo}
+    for text in inputs:
+        try:
+            engine.translate([text], source, lang)
+        except Exception as single:
+            seg = by_id[pending[text][0]]
+            return TilmechError(f"{engine.name} failed on segment {seg.id} of {seg.article} ({lang.code}): {single}")
+    return TilmechError(f"{engine.name} failed on a batch of {len(inputs)} segments ({lang.code}): {exc}")
+
+
 def _memory_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -271,9 +285,19 @@ def translate_language(rt: Runtime, lang_code: str, slugs: Sequence[str] | None 
         calls_before = engine.calls
         inputs = list(pending)
         with progress.task(f"{source.code}→{lang.code}", len(inputs)) as advance:
-            results = engine.translate(inputs, source, lang, advance)
+            try:
+                results = engine.translate(inputs, source, lang, advance)
+            except TilmechError:
+                raise
+            except Exception as exc:  # name the segment that breaks the engine
+                raise _engine_failure(engine, inputs, pending, todo, source, lang, exc) from exc
         with rt.store.session() as s:
+            known = set(s.scalars(select(MemoryRow.source_hash).where(
+                MemoryRow.lang == lang.code, MemoryRow.engine == engine_name,
+                MemoryRow.source_hash.in_([_memory_key(t) for t in inputs]))))
             for text, result in zip(inputs, results, strict=True):
+                if _memory_key(text) in known:  # another run stored it meanwhile
+                    continue
                 s.add(MemoryRow(source_hash=_memory_key(text), lang=lang.code, engine=engine_name,
                                 source=text, target=result.text, score=result.score))
                 for sid in pending[text]:
@@ -289,6 +313,10 @@ def translate_language(rt: Runtime, lang_code: str, slugs: Sequence[str] | None 
             .join(TranslationRow, TranslationRow.segment_id == SegmentRow.previous_id)
             .where(SegmentRow.id.in_([x.id for x in todo]), TranslationRow.lang == lang.code,
                    TranslationRow.state == State.APPROVED.value))}
+        # another run (a second worker) may have translated some of these meanwhile: keep its work
+        meanwhile = set(s.scalars(select(TranslationRow.segment_id).where(
+            TranslationRow.lang == lang.code, TranslationRow.segment_id.in_([x.id for x in todo]))))
+        todo = [seg for seg in todo if seg.id not in meanwhile]
         for seg in todo:
             raw, score, origin = outputs[seg.id]
             lost: tuple[TermMatch, ...] = ()

@@ -17,7 +17,8 @@ import json
 import os
 import threading
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,24 @@ from ..languages import LANGUAGES, Language, get_language
 from .base import Advance, MTResult
 
 _LOCK = threading.Lock()
+# loaded models, shared by every engine of the process: two flows in one worker load a model once
+_MODELS: dict[tuple[str, str], _LoadedModel] = {}
+
+
+@contextmanager
+def machine_lock(name: str) -> Iterator[None]:
+    """One process at a time on this machine uses model ``name`` (an flock in the temp folder):
+    two flow runs on one worker machine never hold the same model in memory twice."""
+    import fcntl
+    import tempfile
+
+    path = Path(tempfile.gettempdir()) / f"tilmech-model-{name}.lock"
+    with path.open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _install_hint(source: Language, target: Language) -> str:
@@ -196,12 +215,11 @@ class ArgosEngine:
         self.max_decoding_length = max_decoding_length
         self.compute_type = compute_type
         self.calls = 0
-        self._models: dict[tuple[str, str], _LoadedModel] = {}
 
     def _model(self, source: Language, target: Language) -> _LoadedModel:
-        key = (source.argos, target.argos)
+        key = (f"{source.argos}-{target.argos}", self.compute_type)
         with _LOCK:
-            if key not in self._models:
+            if key not in _MODELS:
                 package = _package_module()
                 try:
                     candidates = [p for p in package.get_installed_packages()
@@ -211,13 +229,18 @@ class ArgosEngine:
                 if not candidates:
                     raise ModelMissing(f"no Argos model for {source.code}→{target.code} is installed: "
                                        + _install_hint(source, target))
-                self._models[key] = _LoadedModel(candidates[0], self.compute_type)
-            return self._models[key]
+                _MODELS[key] = _LoadedModel(candidates[0], self.compute_type)
+            return _MODELS[key]
 
     def translate(self, texts: Sequence[str], source: Language, target: Language,
                   advance: Advance | None = None) -> list[MTResult]:
         if not texts:
             return []
+        with machine_lock(f"{source.argos}-{target.argos}"):
+            return self._translate(texts, source, target, advance)
+
+    def _translate(self, texts: Sequence[str], source: Language, target: Language,
+                   advance: Advance | None) -> list[MTResult]:
         model = self._model(source, target)
         tokens = [model.encode(t) for t in texts]
         order = sorted(range(len(texts)), key=lambda i: len(tokens[i]))
@@ -248,4 +271,4 @@ class ArgosEngine:
         return [r for r in results if r is not None]
 
     def close(self) -> None:
-        self._models.clear()
+        """Models stay loaded for the next engine of this process."""
