@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from .errors import InputError
 from .segments import PLACEHOLDER_RE
+from .xmldoc import local_name, read_xml
 
 XLIFF2 = "urn:oasis:names:tc:xliff:document:2.0"
 XLIFF1 = "urn:oasis:names:tc:xliff:document:1.2"
@@ -173,15 +174,11 @@ def _indent(el: ET.Element, level: int = 0) -> None:
 # -- reading -------------------------------------------------------------------------------
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
 def _placeholder_text(el: ET.Element, source: str, where: str) -> str:
     """Text of a source/target element with inline codes back as placeholders."""
     parts = [el.text or ""]
     for child in el:
-        name = _local(child.tag)
+        name = local_name(child.tag)
         number = child.get("id", "")
         if name in ("pc", "g"):
             parts.append(f"{{{number}}}{_placeholder_text(child, source, where)}{{/{number}}}")
@@ -196,19 +193,11 @@ def _placeholder_text(el: ET.Element, source: str, where: str) -> str:
 
 
 def read_xliff(text: str, source: str) -> XliffDocument:
-    from defusedxml import DefusedXmlException
-    from defusedxml.ElementTree import fromstring
-
-    try:
-        root = fromstring(text.encode("utf-8"))
-    except DefusedXmlException as exc:
-        raise InputError(source, None, f"refused: {exc}") from None
-    except ET.ParseError as exc:
-        raise InputError(source, exc.position[0], f"invalid XML: {exc}") from None
-    if _local(root.tag) != "xliff":
-        raise InputError(source, None, f"not an XLIFF file: the root element is <{_local(root.tag)}>")
+    root = read_xml(text, source)
+    if local_name(root.tag) != "xliff":
+        raise InputError(source, None, f"not an XLIFF file: the root element is <{local_name(root.tag)}>")
     version = root.get("version", "")
-    files = [f for f in root if _local(f.tag) == "file"]
+    files = [f for f in root if local_name(f.tag) == "file"]
     if len(files) != 1:
         raise InputError(source, None, "expected exactly one <file> (export one article and language at a time)")
     file_el = files[0]
@@ -216,27 +205,27 @@ def read_xliff(text: str, source: str) -> XliffDocument:
     if version.startswith("1."):
         src_lang, trg_lang = file_el.get("source-language", ""), file_el.get("target-language", "")
         for tu in file_el.iter():
-            if _local(tu.tag) != "trans-unit":
+            if local_name(tu.tag) != "trans-unit":
                 continue
             uid = tu.get("id", "")
-            src = next((c for c in tu if _local(c.tag) == "source"), None)
-            trg = next((c for c in tu if _local(c.tag) == "target"), None)
-            notes = {n.get("from"): (n.text or "").strip() for n in tu if _local(n.tag) == "note"}
+            src = next((c for c in tu if local_name(c.tag) == "source"), None)
+            trg = next((c for c in tu if local_name(c.tag) == "target"), None)
+            notes = {n.get("from"): (n.text or "").strip() for n in tu if local_name(n.tag) == "note"}
             approved = tu.get("approved") == "yes" or (trg is not None and trg.get("state") in ("final", "signed-off"))
             units.append(_unit(uid, src, trg, approved, notes.get("tilmech-version"), source))
     elif version.startswith("2."):
         src_lang, trg_lang = root.get("srcLang", ""), root.get("trgLang", "")
         for unit in file_el.iter():
-            if _local(unit.tag) != "unit":
+            if local_name(unit.tag) != "unit":
                 continue
             uid = unit.get("id", "")
-            notes = {n.get("category"): (n.text or "").strip() for n in unit.iter() if _local(n.tag) == "note"}
-            segments = [s for s in unit if _local(s.tag) == "segment"]
+            notes = {n.get("category"): (n.text or "").strip() for n in unit.iter() if local_name(n.tag) == "note"}
+            segments = [s for s in unit if local_name(s.tag) == "segment"]
             if len(segments) != 1:
                 raise InputError(source, None, f"unit {uid}: expected one <segment> (segments must not be split or merged)")
             seg = segments[0]
-            src = next((c for c in seg if _local(c.tag) == "source"), None)
-            trg = next((c for c in seg if _local(c.tag) == "target"), None)
+            src = next((c for c in seg if local_name(c.tag) == "source"), None)
+            trg = next((c for c in seg if local_name(c.tag) == "target"), None)
             units.append(_unit(uid, src, trg, seg.get("state") == "final", notes.get("tilmech-version"), source))
     else:
         raise InputError(source, None, f"unsupported XLIFF version {version!r}: use 2.1, 2.0 or 1.2")

@@ -28,6 +28,7 @@ from collections.abc import Sequence
 import yaml
 
 from ..errors import InputError
+from ..xmldoc import local_name, read_xml
 from .model import Rendering, Term
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -135,48 +136,36 @@ def _tig(parent: ET.Element, text: str, status: str, pos: str, *, note: str = ""
 
 def read_tbx(text: str, source: str) -> list[Term]:
     """Terms of a TBX file (TBX 2 / TBX-Basic). External entities and entity bombs are refused."""
-    from defusedxml import DefusedXmlException
-    from defusedxml.ElementTree import fromstring
-
-    try:
-        root = fromstring(text.encode("utf-8"))
-    except DefusedXmlException as exc:
-        raise InputError(source, None, f"refused: {exc}") from None
-    except ET.ParseError as exc:
-        raise InputError(source, exc.position[0], f"invalid XML: {exc}") from None
-    if _local(root.tag) not in ("martif", "tbx"):
-        raise InputError(source, None, f"not a TBX file: the root element is <{_local(root.tag)}>, expected <martif>")
+    root = read_xml(text, source)
+    if local_name(root.tag) not in ("martif", "tbx"):
+        raise InputError(source, None, f"not a TBX file: the root element is <{local_name(root.tag)}>, expected <martif>")
     terms = []
     for number, entry in enumerate(root.iter(), 1):
-        if _local(entry.tag) != "termEntry" and _local(entry.tag) != "conceptEntry":
+        if local_name(entry.tag) != "termEntry" and local_name(entry.tag) != "conceptEntry":
             continue
         terms.append(_read_entry(entry, source, number))
     return terms
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
 def _read_entry(entry: ET.Element, source: str, number: int) -> Term:
     term_id = entry.get("id") or f"term-{number}"
-    descrip = {d.get("type"): (d.text or "").strip() for d in entry if _local(d.tag) == "descrip"}
-    note = next(((n.text or "").strip() for n in entry if _local(n.tag) == "note"), "")
+    descrip = {d.get("type"): (d.text or "").strip() for d in entry if local_name(d.tag) == "descrip"}
+    note = next(((n.text or "").strip() for n in entry if local_name(n.tag) == "note"), "")
     by_lang: dict[str, list[tuple[str, str, str, bool]]] = {}
     english_pos = ""
     for lang_set in entry:
-        if _local(lang_set.tag) != "langSet":
+        if local_name(lang_set.tag) != "langSet":
             continue
         code = (lang_set.get(XML_LANG) or lang_set.get("lang") or "").split("-")[0].lower()
         for tig in lang_set:
-            if _local(tig.tag) not in ("tig", "ntig", "termSec"):
+            if local_name(tig.tag) not in ("tig", "ntig", "termSec"):
                 continue
-            term_el = next((e for e in tig.iter() if _local(e.tag) == "term"), None)
+            term_el = next((e for e in tig.iter() if local_name(e.tag) == "term"), None)
             term_text = (term_el.text or "").strip() if term_el is not None else ""
             if not term_text:
                 continue
-            notes = {n.get("type"): (n.text or "").strip() for n in tig.iter() if _local(n.tag) == "termNote"}
-            tig_note = next(((n.text or "").strip() for n in tig if _local(n.tag) == "note"), "")
+            notes = {n.get("type"): (n.text or "").strip() for n in tig.iter() if local_name(n.tag) == "termNote"}
+            tig_note = next(((n.text or "").strip() for n in tig if local_name(n.tag) == "note"), "")
             if code == "en" and not english_pos:
                 english_pos = notes.get("partOfSpeech", "")
             by_lang.setdefault(code, []).append((term_text, notes.get("administrativeStatus", PREFERRED),
