@@ -91,7 +91,7 @@ def test_an_import_with_changed_english_is_refused(rt: Runtime) -> None:
 
 
 def test_a_translator_cannot_import_another_language(rt: Runtime) -> None:
-    from tilmech.auth import Forbidden
+    from tilmech.errors import Forbidden
 
     text = services.xliff_export(rt, SHOWCASE, "ky", "2.1")
     aida = services.get_user(rt, "aida")

@@ -16,21 +16,7 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
-from .errors import TilmechError, UsageError
-
-
-class Forbidden(TilmechError):
-    """Signed in, but not allowed to do this."""
-
-    exit_code = 1
-    http_status = 403
-
-
-class Unauthorized(TilmechError):
-    """Not signed in, or wrong name or password."""
-
-    exit_code = 1
-    http_status = 401
+from .errors import Forbidden, UsageError
 
 
 class Role(StrEnum):

@@ -67,6 +67,20 @@ class WorkflowError(TilmechError):
     http_status = 409
 
 
+class Unauthorized(TilmechError):
+    """Not signed in, or a wrong name, password or token."""
+
+    exit_code = 1
+    http_status = 401
+
+
+class Forbidden(TilmechError):
+    """Signed in, but the user's role does not allow this."""
+
+    exit_code = 1
+    http_status = 403
+
+
 class Conflict(WorkflowError):
     """Someone else changed the segment since it was loaded: nothing is overwritten."""
 

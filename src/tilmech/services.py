@@ -23,7 +23,6 @@ from . import progress
 from .articles import Article, load_articles, read_article
 from .auth import (
     Role,
-    Unauthorized,
     User,
     hash_password,
     new_token,
@@ -36,7 +35,15 @@ from .auth import (
 )
 from .catalogs import CatalogReport, update_catalogs
 from .checks import Finding, Severity, check_translation, term_severity
-from .errors import Conflict, EnvironmentNotReady, NotFound, TilmechError, UsageError, WorkflowError
+from .errors import (
+    Conflict,
+    EnvironmentNotReady,
+    NotFound,
+    TilmechError,
+    Unauthorized,
+    UsageError,
+    WorkflowError,
+)
 from .glossary import Term, TermMatch
 from .importer import ImportResult, read_page
 from .languages import Language, get_language

@@ -22,8 +22,8 @@ from pydantic import BaseModel, Field
 from starlette.middleware.sessions import SessionMiddleware
 
 from .. import services
-from ..auth import Forbidden, Unauthorized, User
-from ..errors import Conflict, TilmechError, UsageError
+from ..auth import User
+from ..errors import Conflict, Forbidden, TilmechError, Unauthorized, UsageError
 from ..runtime import Runtime
 
 HERE = Path(__file__).resolve().parent
