@@ -15,7 +15,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from tilmech import services
 from tilmech.errors import EnvironmentNotReady, ModelMissing, TilmechError, TranslationFailed
@@ -26,6 +26,8 @@ def _transient(task: Any, task_run: Any, state: Any) -> bool:
     """Retry what may pass on its own: a busy or unreachable database, an engine that failed to load."""
     try:
         state.result()
+    except IntegrityError:
+        return True  # another run stored the same work first: the retry keeps theirs
     except (OperationalError, EnvironmentNotReady) as exc:
         return not isinstance(exc, ModelMissing)
     except Exception:

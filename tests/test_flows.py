@@ -84,8 +84,7 @@ def test_a_failed_task_is_retried(pseudo_project: Path, monkeypatch: pytest.Monk
     assert calls == ["zh", "zh"] and reports[0].new > 0
 
 
-@pytest.fixture
-def prefect_server_process(tmp_path: Path):  # type: ignore[no-untyped-def]
+def start_prefect_server(tmp_path: Path, database: str | None = None):  # type: ignore[no-untyped-def]
     """A real `prefect server start` on loopback, with its scheduler (the test harness has none)."""
     import socket
     import urllib.request
@@ -95,6 +94,8 @@ def prefect_server_process(tmp_path: Path):  # type: ignore[no-untyped-def]
         port = s.getsockname()[1]
     env = dict(os.environ, PREFECT_HOME=str(tmp_path / "prefect-server"), PREFECT_SERVER_ANALYTICS_ENABLED="false",
                PREFECT_API_URL=f"http://127.0.0.1:{port}/api", PREFECT_LOGGING_LEVEL="WARNING")
+    if database:
+        env["PREFECT_API_DATABASE_CONNECTION_URL"] = database
     log = (tmp_path / "server.log").open("w")
     server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
                                "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -109,12 +110,22 @@ def prefect_server_process(tmp_path: Path):  # type: ignore[no-untyped-def]
     else:
         server.kill()
         pytest.fail("the Prefect server did not start: " + (tmp_path / "server.log").read_text())
-    yield env
-    server.terminate()
+    return server, env, log
+
+
+def stop(process: subprocess.Popen) -> None:  # type: ignore[type-arg]
+    process.terminate()
     try:
-        server.wait(30)
+        process.wait(30)
     except subprocess.TimeoutExpired:
-        server.kill()
+        process.kill()
+
+
+@pytest.fixture
+def prefect_server_process(tmp_path: Path):  # type: ignore[no-untyped-def]
+    server, env, log = start_prefect_server(tmp_path)
+    yield env
+    stop(server)
     log.close()
 
 
@@ -211,3 +222,50 @@ def test_a_publish_run_publishes_the_release_summary(pseudo_project: Path, tmp_p
     summary = _artifact("release-manifest")
     assert summary is not None and f"# Release {report.release} published" in summary.data
     assert "| ru | 1 |" in summary.data and "| ky | 0 |" not in summary.data
+
+
+def test_two_workers_run_syncs_from_deployments_and_translate_each_segment_once(
+        pseudo_project: Path, tmp_path: Path, postgres: str, postgres_url: str) -> None:
+    """Prefect server (on PostgreSQL), a work pool, the deployments of prefect.yaml, two workers."""
+    import psycopg
+
+    from conftest import ROOT
+
+    settings = pseudo_project / "tilmech.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace("sqlite:///tilmech.db", postgres_url),
+                        encoding="utf-8")
+    with psycopg.connect(f"{postgres.replace('+psycopg', '')}/postgres", autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS prefect_workers")
+        conn.execute("CREATE DATABASE prefect_workers")
+    server, env, log = start_prefect_server(
+        tmp_path, postgres.replace("+psycopg", "+asyncpg") + "/prefect_workers")
+    env = dict(env, TILMECH_PROJECT=str(ROOT))
+    workers = []
+    try:
+        run = lambda *args: subprocess.run([sys.executable, "-m", "prefect", *args], env=env, cwd=ROOT,  # noqa: E731
+                                           capture_output=True, text=True, timeout=180)
+        assert run("work-pool", "create", "tilmech", "--type", "process").returncode == 0
+        deployed = run("--no-prompt", "deploy", "--all")
+        assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+        for i in range(2):
+            worker_log = (tmp_path / f"worker-{i}.log").open("w")
+            workers.append(subprocess.Popen([sys.executable, "-m", "prefect", "worker", "start", "--pool", "tilmech",
+                                             "--name", f"worker-{i}"], env=env, cwd=ROOT, stdout=worker_log,
+                                            stderr=subprocess.STDOUT))
+        # two syncs at once, over the same new content: whichever worker takes which, no work is done twice
+        runs = [subprocess.Popen([sys.executable, "-m", "prefect", "deployment", "run", "sync-articles/sync",
+                                  "--param", f"project={pseudo_project}", "--watch"], env=env, cwd=ROOT,
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+        outputs = [r.communicate(timeout=300)[0] for r in runs]
+        assert all("Flow run finished successfully in 'Completed'" in out for out in outputs), outputs
+    finally:
+        for w in workers:
+            stop(w)
+        stop(server)
+        log.close()
+    rt = load_runtime(pseudo_project)
+    items = services.review_list(rt)
+    segments = {i.segment_id for i in items}
+    assert len(items) == 3 * len(segments)  # every segment in every language, once
+    histories = [services.review_show(rt, sid).history for sid in list(segments)[:5]]
+    assert all(len(h[lang]) == 1 for h in histories for lang in h)  # translated exactly once

@@ -299,6 +299,7 @@ def translate_language(rt: Runtime, lang_code: str, slugs: Sequence[str] | None 
             except Exception as exc:  # name the segment that breaks the engine
                 raise _engine_failure(engine, inputs, pending, todo, source, lang, exc) from exc
         with rt.store.session() as s:
+            rt.store.lock(s, f"memory-{lang.code}")
             known = set(s.scalars(select(MemoryRow.source_hash).where(
                 MemoryRow.lang == lang.code, MemoryRow.engine == engine_name,
                 MemoryRow.source_hash.in_([_memory_key(t) for t in inputs]))))
@@ -314,6 +315,7 @@ def translate_language(rt: Runtime, lang_code: str, slugs: Sequence[str] | None 
     from_memory = 0
     per_article: dict[str, list[int]] = {}
     with rt.store.session() as s:
+        rt.store.lock(s, f"translations-{lang.code}")
         # an edited sentence keeps its approved translation, to be checked again ("stale")
         previous = {sid: text for sid, text in s.execute(
             select(SegmentRow.id, TranslationRow.text)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, inspect
+from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -153,6 +154,16 @@ class Store:
                 literal = "" if default is None else f" DEFAULT {default!r}" if isinstance(default, str) \
                     else f" DEFAULT {int(default) if isinstance(default, bool) else default}"
                 conn.exec_driver_sql(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}{literal}')
+
+    def lock(self, session: Session, name: str) -> None:
+        """Hold a lock named ``name`` until the session's transaction ends (one writer of that work).
+
+        SQLite transactions already begin with the write lock (BEGIN IMMEDIATE); on
+        PostgreSQL this takes a transaction-scoped advisory lock.
+        """
+        if self.engine.dialect.name == "postgresql":
+            key = zlib.crc32(name.encode()) - 2**31
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
     @contextmanager
     def session(self) -> Iterator[Session]:
