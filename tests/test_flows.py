@@ -242,22 +242,21 @@ def test_two_workers_run_syncs_from_deployments_and_translate_each_segment_once(
     env = dict(env, TILMECH_PROJECT=str(ROOT))
     workers = []
     try:
-        run = lambda *args: subprocess.run([sys.executable, "-m", "prefect", *args], env=env, cwd=ROOT,  # noqa: E731
-                                           capture_output=True, text=True, timeout=180)
-        assert run("work-pool", "create", "tilmech", "--type", "process").returncode == 0
-        deployed = run("--no-prompt", "deploy", "--all")
+        deployed = subprocess.run([sys.executable, "-m", "tilmech.cli", "--project", str(ROOT), "deploy"], env=env,
+                                  capture_output=True, text=True, timeout=180)
         assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+        assert "deployed sync-articles/sync" in deployed.stdout
         for i in range(2):
             worker_log = (tmp_path / f"worker-{i}.log").open("w")
-            workers.append(subprocess.Popen([sys.executable, "-m", "prefect", "worker", "start", "--pool", "tilmech",
-                                             "--name", f"worker-{i}"], env=env, cwd=ROOT, stdout=worker_log,
-                                            stderr=subprocess.STDOUT))
+            workers.append(subprocess.Popen([sys.executable, "-m", "tilmech.cli", "--project", str(ROOT), "worker"],
+                                            env=env, stdout=worker_log, stderr=subprocess.STDOUT))
         # two syncs at once, over the same new content: whichever worker takes which, no work is done twice
         runs = [subprocess.Popen([sys.executable, "-m", "prefect", "deployment", "run", "sync-articles/sync",
                                   "--param", f"project={pseudo_project}", "--watch"], env=env, cwd=ROOT,
                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
         outputs = [r.communicate(timeout=300)[0] for r in runs]
         assert all("Flow run finished successfully in 'Completed'" in out for out in outputs), outputs
+        assert all("prefect.artifact.created" in out for out in outputs)  # each run's summary
     finally:
         for w in workers:
             stop(w)

@@ -195,6 +195,45 @@ def schedule(ctx: Context, cron: str, interval: int | None) -> None:
           publish_release.to_deployment(name="publish", parameters=project))
 
 
+@cli.command()
+@click.option("--pool", default="tilmech", show_default=True, help="The Prefect work pool.")
+@pass_ctx
+def deploy(ctx: Context, pool: str) -> None:
+    """Register the deployments of prefect.yaml (sync, translate, publish) on the Prefect server."""
+    import subprocess
+
+    project = ctx.project_dir
+    if not (Path(project) / "prefect.yaml").is_file():
+        from .errors import ConfigError
+
+        raise ConfigError(f"{project}/prefect.yaml: not found: deploy from a clone of the Tilmech project")
+    env = dict(os.environ, TILMECH_PROJECT=os.environ.get("TILMECH_PROJECT", project))
+    prefect = [sys.executable, "-m", "prefect"]
+    subprocess.run([*prefect, "work-pool", "create", pool, "--type", "process"], env=env, cwd=project,
+                   capture_output=True)  # exists already: fine
+    result = subprocess.run([*prefect, "--no-prompt", "deploy", "--all"], env=env, cwd=project,
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        from .errors import EnvironmentNotReady
+
+        raise EnvironmentNotReady("prefect deploy failed (is PREFECT_API_URL set to a running Prefect server?): "
+                                  + (result.stderr or result.stdout).strip().splitlines()[-1])
+    click.echo(f"deployed sync-articles/sync, translate-articles/translate, publish-release/publish on pool {pool}; "
+               f"start workers with `tilmech worker`")
+
+
+@cli.command()
+@click.option("--pool", default="tilmech", show_default=True, help="The Prefect work pool.")
+@pass_ctx
+def worker(ctx: Context, pool: str) -> None:
+    """Run a Prefect worker for the pool in this project folder (stop with Ctrl+C)."""
+    import subprocess
+
+    env = dict(os.environ, TILMECH_PROJECT=os.environ.get("TILMECH_PROJECT", ctx.project_dir))
+    sys.exit(subprocess.call([sys.executable, "-m", "prefect", "worker", "start", "--pool", pool],
+                             env=env, cwd=ctx.project_dir))
+
+
 # -- models ----------------------------------------------------------------------------------------
 
 
