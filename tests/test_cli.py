@@ -104,3 +104,16 @@ def test_critical_finding_blocks_approval(pseudo_project: Path, tilmech) -> None
     assert refused.code == 1 and "cannot approve with critical QA findings" in refused.err
     # all or nothing: nothing was approved
     assert tilmech("--project", pseudo_project, "review", "list", "--state", "approved").out == ""
+
+
+def test_models_install_by_pair_offline_says_what_to_do(tmp_path: Path) -> None:
+    """The index is unreachable (here: a closed local port): one line naming the offline way, exit 3."""
+    env = dict(os.environ, ARGOS_PACKAGES_DIR=str(tmp_path / "packages"), XDG_DATA_HOME=str(tmp_path / "data"),
+               ARGOS_PACKAGE_INDEX="http://127.0.0.1:9/")
+    proc = subprocess.run([sys.executable, "-m", "tilmech.cli", "models", "install", "en-ky"], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 3
+    assert proc.stdout == ""
+    assert proc.stderr.startswith("error: cannot reach the Argos package index")
+    assert proc.stderr.strip().endswith("run `tilmech models install FILE.argosmodel`")
+    assert len(proc.stderr.strip().splitlines()) == 1

@@ -13,6 +13,8 @@ when first imported, and imports stanza and torch; it is imported lazily, here o
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import threading
@@ -150,7 +152,8 @@ def install_pair(source: Language, target: Language) -> InstalledModel:
         f"and run `tilmech models install FILE.argosmodel`"
     )
     try:
-        package.update_package_index()
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            package.update_package_index()  # argostranslate prints its own network errors
         from argostranslate import settings as argos_settings
 
         if not Path(argos_settings.local_package_index).exists():
