@@ -10,7 +10,7 @@ from tilmech import services
 from tilmech.runtime import load_runtime
 
 
-@task(name="build-and-publish", cache_policy=NO_CACHE, timeout_seconds=3600)
+@task(name="build-and-publish", cache_policy=NO_CACHE)
 def build_and_publish(project: str, release: int, to: str | None = None) -> services.PublishReport:
     rt = load_runtime(project)
     try:

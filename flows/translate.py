@@ -55,7 +55,7 @@ def plan_work(project: str) -> dict[str, tuple[str, ...]]:
 
 
 @task(name="translate-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=exponential_backoff(5),
-      retry_jitter_factor=0.5, retry_condition_fn=_transient, timeout_seconds=6 * 3600,
+      retry_jitter_factor=0.5, retry_condition_fn=_transient,
       task_run_name="translate {lang} · {label}")
 def translate_batch(project: str, lang: str, articles: list[str] | None, label: str,
                     user: str | None = None) -> services.TranslateReport:
@@ -137,12 +137,53 @@ def translate_articles(project: str = ".", languages: list[str] | None = None, a
 
 
 @flow(name="sync-articles", flow_run_name="sync new and changed articles", log_prints=False)
-def sync_articles(project: str = ".", user: str | None = None, batch_size: int = 20) -> list[services.TranslateReport]:
-    """Pick up new and changed English articles and translate only what has no translation yet."""
+def sync_articles(project: str = ".", user: str | None = None, batch_size: int = 20,
+                  distribute: bool = False) -> list[services.TranslateReport]:
+    """Pick up new and changed English articles and translate only what has no translation yet.
+
+    With ``distribute`` (as deployed), each (batch, language) becomes a run of the
+    ``translate-articles/translate`` deployment, so the workers of the pool share the work.
+    """
     ingest_articles(project)
     work = plan_work(project)
     if not work:
         get_run_logger().info("nothing new to translate")
         publish_summary(project, [])
         return []
+    if distribute:
+        return distribute_batches(project, {lang: list(slugs) for lang, slugs in work.items()}, batch_size, user)
     return run_batches(project, {lang: list(slugs) for lang, slugs in work.items()}, batch_size, user)
+
+
+def distribute_batches(project: str, work: dict[str, list[str]], batch_size: int,
+                       user: str | None) -> list[services.TranslateReport]:
+    """One translate-articles deployment run per (batch, language), for any worker; wait for them all."""
+    import time
+
+    from prefect.client.orchestration import get_client
+    from prefect.deployments import run_deployment
+
+    runs = [run_deployment("translate-articles/translate", timeout=0, as_subflow=True,
+                           parameters={"project": project, "languages": [lang], "articles": batch,
+                                       "user": user, "batch_size": batch_size})
+            for lang, articles in work.items() for batch in _batches(articles, batch_size)]
+    logger = get_run_logger()
+    logger.info("submitted %d translate runs", len(runs))
+    with get_client(sync_client=True) as client:
+        pending = {run.id for run in runs}
+        failed = []
+        while pending:
+            time.sleep(2)
+            for run_id in list(pending):
+                state = client.read_flow_run(run_id).state
+                if state is not None and state.is_final():
+                    pending.discard(run_id)
+                    if not state.is_completed():
+                        failed.append(f"{run_id}: {state.name}")
+    lines = ["# Sync", "", f"{len(runs)} translate runs, shared among the pool's workers:", ""]
+    lines += [f"- {lang}: {len(_batches(articles, batch_size))} runs for {len(articles)} articles"
+              for lang, articles in work.items()]
+    create_markdown_artifact(key="sync-summary", markdown="\n".join(lines))
+    if failed:
+        raise TranslationFailed({f"run {f.split(':')[0]}": TilmechError(f) for f in failed})
+    return []  # each translate run publishes its own summary

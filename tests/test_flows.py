@@ -234,6 +234,10 @@ def test_two_workers_run_syncs_from_deployments_and_translate_each_segment_once(
     settings = pseudo_project / "tilmech.yaml"
     settings.write_text(settings.read_text(encoding="utf-8").replace("sqlite:///tilmech.db", postgres_url),
                         encoding="utf-8")
+    seed = (pseudo_project / "content" / "en" / "smart-classroom-kyrgyzstan.md").read_text(encoding="utf-8")
+    for n in range(3):  # more articles: more runs to share
+        (pseudo_project / "content" / "en" / f"copy-{n}.md").write_text(
+            seed.replace("title: Establishment", f"title: Copy {n} of the Establishment"), encoding="utf-8")
     with psycopg.connect(f"{postgres.replace('+psycopg', '')}/postgres", autocommit=True) as conn:
         conn.execute("DROP DATABASE IF EXISTS prefect_workers")
         conn.execute("CREATE DATABASE prefect_workers")
@@ -248,15 +252,20 @@ def test_two_workers_run_syncs_from_deployments_and_translate_each_segment_once(
         assert "deployed sync-articles/sync" in deployed.stdout
         for i in range(2):
             worker_log = (tmp_path / f"worker-{i}.log").open("w")
-            workers.append(subprocess.Popen([sys.executable, "-m", "tilmech.cli", "--project", str(ROOT), "worker"],
-                                            env=env, stdout=worker_log, stderr=subprocess.STDOUT))
+            workers.append(subprocess.Popen([sys.executable, "-m", "tilmech.cli", "--project", str(ROOT), "worker",
+                                             "--limit", "3"], env=dict(env, PREFECT_LOGGING_LEVEL="INFO"),
+                                            stdout=worker_log, stderr=subprocess.STDOUT))
         # two syncs at once, over the same new content: whichever worker takes which, no work is done twice
         runs = [subprocess.Popen([sys.executable, "-m", "prefect", "deployment", "run", "sync-articles/sync",
-                                  "--param", f"project={pseudo_project}", "--watch"], env=env, cwd=ROOT,
+                                  "--param", f"project={pseudo_project}", "--param", "batch_size=2", "--watch"],
+                                 env=env, cwd=ROOT,
                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
         outputs = [r.communicate(timeout=300)[0] for r in runs]
         assert all("Flow run finished successfully in 'Completed'" in out for out in outputs), outputs
         assert all("prefect.artifact.created" in out for out in outputs)  # each run's summary
+        time.sleep(3)  # the workers write their last lines
+        took = [(tmp_path / f"worker-{i}.log").read_text().count("Task run 'translate ") for i in range(2)]
+        assert all(took), f"each worker runs translate runs of the syncs: {took}"
     finally:
         for w in workers:
             stop(w)

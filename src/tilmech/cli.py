@@ -224,13 +224,15 @@ def deploy(ctx: Context, pool: str) -> None:
 
 @cli.command()
 @click.option("--pool", default="tilmech", show_default=True, help="The Prefect work pool.")
+@click.option("--limit", type=int, default=None, help="At most this many flow runs at once on this worker.")
 @pass_ctx
-def worker(ctx: Context, pool: str) -> None:
+def worker(ctx: Context, pool: str, limit: int | None) -> None:
     """Run a Prefect worker for the pool in this project folder (stop with Ctrl+C)."""
     import subprocess
 
     env = dict(os.environ, TILMECH_PROJECT=os.environ.get("TILMECH_PROJECT", ctx.project_dir))
-    sys.exit(subprocess.call([sys.executable, "-m", "prefect", "worker", "start", "--pool", pool],
+    extra = ["--limit", str(limit)] if limit else []
+    sys.exit(subprocess.call([sys.executable, "-m", "prefect", "worker", "start", "--pool", pool, *extra],
                              env=env, cwd=ctx.project_dir))
 
 
