@@ -138,10 +138,11 @@ def postgres() -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    subprocess.run([*as_user, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8"],
-                   check=True, capture_output=True)
-    subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(folder / "log"), "-w", "-o",
-                    f"-c listen_addresses=127.0.0.1 -p {port} -k {folder}", "start"], check=True, capture_output=True)
+    for command in ([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8"],
+                    [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(folder / "log"), "-w", "-o",
+                     f"-c listen_addresses=127.0.0.1 -p {port} -k {folder}", "start"]):
+        done = subprocess.run([*as_user, *command], cwd=folder, capture_output=True, text=True)
+        assert done.returncode == 0, f"{command[0]} failed: {done.stdout}{done.stderr}"
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
     finally:
