@@ -228,12 +228,11 @@ def deploy(ctx: Context, pool: str) -> None:
 @pass_ctx
 def worker(ctx: Context, pool: str, limit: int | None) -> None:
     """Run a Prefect worker for the pool in this project folder (stop with Ctrl+C)."""
-    import subprocess
-
     env = dict(os.environ, TILMECH_PROJECT=os.environ.get("TILMECH_PROJECT", ctx.project_dir))
     extra = ["--limit", str(limit)] if limit else []
-    sys.exit(subprocess.call([sys.executable, "-m", "prefect", "worker", "start", "--pool", pool, *extra],
-                             env=env, cwd=ctx.project_dir))
+    os.chdir(ctx.project_dir)
+    # become the worker, so that signals (Ctrl+C, a service manager's SIGTERM) reach it directly
+    os.execve(sys.executable, [sys.executable, "-m", "prefect", "worker", "start", "--pool", pool, *extra], env)
 
 
 # -- models ----------------------------------------------------------------------------------------
