@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from .errors import InputError
 from .segments import PLACEHOLDER_RE
+from .xmldoc import child as first_child
 from .xmldoc import local_name, read_xml
 
 XLIFF2 = "urn:oasis:names:tc:xliff:document:2.0"
@@ -208,8 +209,8 @@ def read_xliff(text: str, source: str) -> XliffDocument:
             if local_name(tu.tag) != "trans-unit":
                 continue
             uid = tu.get("id", "")
-            src = next((c for c in tu if local_name(c.tag) == "source"), None)
-            trg = next((c for c in tu if local_name(c.tag) == "target"), None)
+            src = first_child(tu, "source")
+            trg = first_child(tu, "target")
             notes = {n.get("from"): (n.text or "").strip() for n in tu if local_name(n.tag) == "note"}
             approved = tu.get("approved") == "yes" or (trg is not None and trg.get("state") in ("final", "signed-off"))
             units.append(_unit(uid, src, trg, approved, notes.get("tilmech-version"), source))
@@ -224,8 +225,8 @@ def read_xliff(text: str, source: str) -> XliffDocument:
             if len(segments) != 1:
                 raise InputError(source, None, f"unit {uid}: expected one <segment> (segments must not be split or merged)")
             seg = segments[0]
-            src = next((c for c in seg if local_name(c.tag) == "source"), None)
-            trg = next((c for c in seg if local_name(c.tag) == "target"), None)
+            src = first_child(seg, "source")
+            trg = first_child(seg, "target")
             units.append(_unit(uid, src, trg, seg.get("state") == "final", notes.get("tilmech-version"), source))
     else:
         raise InputError(source, None, f"unsupported XLIFF version {version!r}: use 2.1, 2.0 or 1.2")

@@ -25,3 +25,8 @@ def read_xml(text: str, source: str) -> ET.Element:
 def local_name(tag: str) -> str:
     """``{urn:...}unit`` → ``unit``."""
     return tag.rsplit("}", 1)[-1]
+
+
+def child(element: ET.Element, name: str) -> ET.Element | None:
+    """The first direct child named ``name`` (namespace ignored)."""
+    return next((c for c in element if local_name(c.tag) == name), None)
