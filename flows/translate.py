@@ -5,10 +5,19 @@ and fail independently. Idempotency lives in the store: a segment that has a
 translation is never translated again, so a retried task or flow redoes no finished
 work. Each run publishes a Prefect artifact (article × language: new, from memory,
 flagged) and a summary with links to the workbench.
+
+A task that uses a model holds a slot of a Prefect global concurrency limit (limit 1)
+named after the model and the machine, so two flow runs on one worker machine never
+load the same model at once; the limits show in the Prefect UI under Concurrency.
 """
 
 from __future__ import annotations
 
+import logging
+import re
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -22,10 +31,24 @@ from tilmech.errors import EnvironmentNotReady, ModelMissing, TilmechError, Tran
 from tilmech.runtime import load_runtime
 
 
+class _KnownTimeoutBehaviour(logging.Filter):
+    """Prefect warns on every task with a timeout that runs in a worker thread that the timeout waits
+    for blocking calls to return; for these tasks that is one engine batch, as documented."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "but the task is running in a worker thread" not in record.getMessage()
+
+
+logging.getLogger("prefect.task_runs").addFilter(_KnownTimeoutBehaviour())
+
+
 def _transient(task: Any, task_run: Any, state: Any) -> bool:
-    """Retry what may pass on its own: a busy or unreachable database, an engine that failed to load."""
+    """Retry what may pass on its own: a busy or unreachable database, an engine that failed to load,
+    a task that ran past its timeout (the retry keeps what the first attempt stored)."""
     try:
         state.result()
+    except TimeoutError:
+        return True
     except IntegrityError:
         return True  # another run stored the same work first: the retry keeps theirs
     except (OperationalError, EnvironmentNotReady) as exc:
@@ -54,6 +77,31 @@ def plan_work(project: str) -> dict[str, tuple[str, ...]]:
         rt.close()
 
 
+def model_slot_name(engine: str, pair: str) -> str:
+    """The name of the global concurrency limit of one model on this machine."""
+    host = re.sub(r"[^A-Za-z0-9_.-]+", "-", socket.gethostname())
+    return f"tilmech-model-{engine}-{pair}-{host}"
+
+
+@contextmanager
+def model_slot(engine: str, pair: str) -> Iterator[None]:
+    """Hold the one slot of this machine's limit for the model ``engine``/``pair`` (created on first use)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+    from prefect.concurrency.sync import concurrency
+    from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
+
+    name = model_slot_name(engine, pair)
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_global_concurrency_limit_by_name(name)
+        except ObjectNotFound:
+            with suppress(ObjectAlreadyExists):  # another task created it first
+                client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
+    with concurrency(name, occupy=1, strict=True):
+        yield
+
+
 @task(name="translate-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=exponential_backoff(5),
       retry_jitter_factor=0.5, retry_condition_fn=_transient,
       task_run_name="translate {lang} · {label}")
@@ -61,7 +109,11 @@ def translate_batch(project: str, lang: str, articles: list[str] | None, label: 
                     user: str | None = None) -> services.TranslateReport:
     rt = load_runtime(project, user)
     try:
-        return services.translate_language(rt, lang, articles)
+        engine = rt.settings.engine_for(lang)
+        if engine == "pseudo":  # no model to share
+            return services.translate_language(rt, lang, articles)
+        with model_slot(engine, f"{rt.settings.source_language}-{lang}"):
+            return services.translate_language(rt, lang, articles)
     finally:
         rt.close()
 
@@ -86,12 +138,17 @@ def _run_name() -> str:
 
 
 def run_batches(project: str, work: dict[str, list[str] | None], batch_size: int,
-                user: str | None) -> list[services.TranslateReport]:
-    """Submit one task per (batch, language), wait for all, report, and fail with every failure named."""
+                user: str | None, task_timeout: float | None = None) -> list[services.TranslateReport]:
+    """Submit one task per (batch, language), wait for all, report, and fail with every failure named.
+
+    ``task_timeout``: seconds a task may run; one that runs longer stops when the engine returns
+    from its current batch, and is retried (what it stored is kept).
+    """
+    translate = translate_batch.with_options(timeout_seconds=task_timeout) if task_timeout else translate_batch
     futures = []
     for lang, articles in work.items():
         for batch in (_batches(articles, batch_size) if articles else [None]):
-            futures.append((lang, batch, translate_batch.submit(project, lang, batch, _label(batch), user)))
+            futures.append((lang, batch, translate.submit(project, lang, batch, _label(batch), user)))
     reports: list[services.TranslateReport] = []
     failures: dict[str, TilmechError] = {}
     for lang, batch, future in futures:
@@ -124,8 +181,12 @@ def publish_summary(project: str, reports: list[services.TranslateReport]) -> No
 
 @flow(name="translate-articles", flow_run_name=_run_name, log_prints=False)
 def translate_articles(project: str = ".", languages: list[str] | None = None, articles: list[str] | None = None,
-                       user: str | None = None, batch_size: int = 20) -> list[services.TranslateReport]:
-    """Translate the given articles (all by default) into the given languages (all by default)."""
+                       user: str | None = None, batch_size: int = 20,
+                       task_timeout: float | None = 3600) -> list[services.TranslateReport]:
+    """Translate the given articles (all by default) into the given languages (all by default).
+
+    ``task_timeout``: seconds one (batch, language) task may run before it is stopped and retried.
+    """
     rt = load_runtime(project, user)
     try:
         codes = [lang.code for lang in rt.settings.resolve_languages(languages)]
@@ -133,12 +194,12 @@ def translate_articles(project: str = ".", languages: list[str] | None = None, a
         rt.close()
     report = ingest_articles(project, articles)
     slugs = list(articles) if articles else list(report.articles)
-    return run_batches(project, {code: slugs for code in codes}, batch_size, user)
+    return run_batches(project, {code: slugs for code in codes}, batch_size, user, task_timeout)
 
 
 @flow(name="sync-articles", flow_run_name="sync new and changed articles", log_prints=False)
 def sync_articles(project: str = ".", user: str | None = None, batch_size: int = 20,
-                  distribute: bool = False) -> list[services.TranslateReport]:
+                  distribute: bool = False, task_timeout: float | None = 3600) -> list[services.TranslateReport]:
     """Pick up new and changed English articles and translate only what has no translation yet.
 
     With ``distribute`` (as deployed), each (batch, language) becomes a run of the
@@ -151,12 +212,13 @@ def sync_articles(project: str = ".", user: str | None = None, batch_size: int =
         publish_summary(project, [])
         return []
     if distribute:
-        return distribute_batches(project, {lang: list(slugs) for lang, slugs in work.items()}, batch_size, user)
-    return run_batches(project, {lang: list(slugs) for lang, slugs in work.items()}, batch_size, user)
+        return distribute_batches(project, {lang: list(slugs) for lang, slugs in work.items()}, batch_size, user,
+                                  task_timeout)
+    return run_batches(project, {lang: list(slugs) for lang, slugs in work.items()}, batch_size, user, task_timeout)
 
 
 def distribute_batches(project: str, work: dict[str, list[str]], batch_size: int,
-                       user: str | None) -> list[services.TranslateReport]:
+                       user: str | None, task_timeout: float | None = None) -> list[services.TranslateReport]:
     """One translate-articles deployment run per (batch, language), for any worker; wait for them all."""
     import time
 
@@ -165,7 +227,7 @@ def distribute_batches(project: str, work: dict[str, list[str]], batch_size: int
 
     runs = [run_deployment("translate-articles/translate", timeout=0, as_subflow=True,
                            parameters={"project": project, "languages": [lang], "articles": batch,
-                                       "user": user, "batch_size": batch_size})
+                                       "user": user, "batch_size": batch_size, "task_timeout": task_timeout})
             for lang, articles in work.items() for batch in _batches(articles, batch_size)]
     logger = get_run_logger()
     logger.info("submitted %d translate runs", len(runs))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 import sys
@@ -82,6 +83,57 @@ def test_a_failed_task_is_retried(pseudo_project: Path, monkeypatch: pytest.Monk
     monkeypatch.setattr(flows, "translate_batch", flows.translate_batch.with_options(retry_delay_seconds=0))
     reports = flows.translate_articles(project=str(pseudo_project), languages=["zh"])
     assert calls == ["zh", "zh"] and reports[0].new > 0
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_a_task_past_its_timeout_is_stopped_and_retried(pseudo_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tilmech.flows.translate as flows
+
+    attempts: list[str] = []
+    real = services.translate_language
+
+    def stuck_once(rt, lang, articles=None):  # type: ignore[no-untyped-def]
+        attempts.append("started")
+        if len(attempts) == 1:
+            for _ in range(600):  # an engine working through batches for a minute
+                time.sleep(0.1)
+            attempts.append("first attempt ran to its end")
+        return real(rt, lang, articles)
+
+    monkeypatch.setattr(services, "translate_language", stuck_once)
+    monkeypatch.setattr(flows, "translate_batch", flows.translate_batch.with_options(retry_delay_seconds=0))
+    reports = flows.translate_articles(project=str(pseudo_project), languages=["ru"], task_timeout=2)
+    assert attempts == ["started", "started"]  # stopped, not waited for, then retried
+    assert reports[0].new > 0 and "ru" not in services.pending_work(load_runtime(pseudo_project))
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_one_model_is_used_by_one_task_at_a_time_on_a_machine() -> None:
+    import threading
+
+    from prefect.client.orchestration import get_client
+    from tilmech.flows.translate import model_slot, model_slot_name
+
+    spans: dict[str, list[tuple[float, float]]] = {"en-ky": [], "en-ru": []}
+
+    def use(pair: str) -> None:
+        with model_slot("argos", pair):
+            start = time.monotonic()
+            time.sleep(1.5)
+            spans[pair].append((start, time.monotonic()))
+
+    threads = [threading.Thread(target=use, args=(pair,)) for pair in ("en-ky", "en-ky", "en-ky", "en-ru")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    ky = sorted(spans["en-ky"])
+    assert len(ky) == 3 and all(a[1] <= b[0] for a, b in itertools.pairwise(ky))  # one after another
+    ru = spans["en-ru"][0]
+    assert any(s < ru[1] and ru[0] < e for s, e in ky)  # another model is not held up by this one
+    with get_client(sync_client=True) as client:
+        limit = client.read_global_concurrency_limit_by_name(model_slot_name("argos", "en-ky"))
+    assert limit.limit == 1 and limit.active_slots == 0
 
 
 def start_prefect_server(tmp_path: Path, database: str | None = None):  # type: ignore[no-untyped-def]
@@ -230,10 +282,11 @@ def test_two_workers_run_syncs_from_deployments_and_translate_each_segment_once(
     import psycopg
 
     from conftest import ROOT
+    from tilmech.store import lock_key
 
     settings = pseudo_project / "tilmech.yaml"
-    settings.write_text(settings.read_text(encoding="utf-8").replace("sqlite:///tilmech.db", postgres_url),
-                        encoding="utf-8")
+    settings.write_text(settings.read_text(encoding="utf-8").replace("sqlite:///tilmech.db", postgres_url)
+                        + "\nstore_timeout: 2\n", encoding="utf-8")
     seed = (pseudo_project / "content" / "en" / "smart-classroom-kyrgyzstan.md").read_text(encoding="utf-8")
     for n in range(3):  # more articles: more runs to share
         (pseudo_project / "content" / "en" / f"copy-{n}.md").write_text(
@@ -245,6 +298,7 @@ def test_two_workers_run_syncs_from_deployments_and_translate_each_segment_once(
         tmp_path, postgres.replace("+psycopg", "+asyncpg") + "/prefect_workers")
     env = dict(env, TILMECH_PROJECT=str(ROOT))
     workers = []
+    blocker = psycopg.connect(postgres_url.replace("+psycopg", ""))
     try:
         deployed = subprocess.run([sys.executable, "-m", "tilmech.cli", "--project", str(ROOT), "deploy"], env=env,
                                   capture_output=True, text=True, timeout=180)
@@ -255,11 +309,18 @@ def test_two_workers_run_syncs_from_deployments_and_translate_each_segment_once(
             workers.append(subprocess.Popen([sys.executable, "-m", "tilmech.cli", "--project", str(ROOT), "worker",
                                              "--limit", "3"], env=dict(env, PREFECT_LOGGING_LEVEL="INFO"),
                                             stdout=worker_log, stderr=subprocess.STDOUT))
+        # a long transaction of someone else holds the Kyrgyz translations: those tasks fail, and are retried
+        blocker.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key("translations-ky"),))
         # two syncs at once, over the same new content: whichever worker takes which, no work is done twice
         runs = [subprocess.Popen([sys.executable, "-m", "prefect", "deployment", "run", "sync-articles/sync",
                                   "--param", f"project={pseudo_project}", "--param", "batch_size=2", "--watch"],
                                  env=env, cwd=ROOT,
                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+        deadline = time.monotonic() + 240
+        while not any("Retry 1/2 will start" in (tmp_path / f"worker-{i}.log").read_text() for i in range(2)):
+            assert time.monotonic() < deadline, "no task failed on the busy store and was retried"
+            time.sleep(0.5)
+        blocker.commit()  # the store is free again: the retries finish the work
         outputs = [r.communicate(timeout=300)[0] for r in runs]
         assert all("Flow run finished successfully in 'Completed'" in out for out in outputs), outputs
         assert all("prefect.artifact.created" in out for out in outputs)  # each run's summary
@@ -267,6 +328,7 @@ def test_two_workers_run_syncs_from_deployments_and_translate_each_segment_once(
         took = [(tmp_path / f"worker-{i}.log").read_text().count("Task run 'translate ") for i in range(2)]
         assert all(took), f"each worker runs translate runs of the syncs: {took}"
     finally:
+        blocker.close()
         for w in workers:
             stop(w)
         stop(server)

@@ -36,7 +36,7 @@ class Runtime:
 
     @cached_property
     def store(self) -> Store:
-        return Store(self.settings.store_url)
+        return Store(self.settings.store_url, timeout=self.settings.store_timeout)
 
     @cached_property
     def glossary(self) -> Glossary:

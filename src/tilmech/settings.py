@@ -67,6 +67,8 @@ class Settings(_Model):
         description="Engine per target language: argos (default) or pseudo (pseudo-localization preview).",
     )
     store: str = Field("sqlite:///tilmech.db", description="SQLAlchemy URL of the store; a relative SQLite path is relative to the project.")
+    store_timeout: float = Field(30, gt=0, le=3600, description="Seconds a write waits for a busy store (SQLite's "
+                                 "busy timeout, PostgreSQL's lock_timeout) before it fails; flows retry it.")
     paths: PathSettings = Field(default_factory=PathSettings)  # type: ignore[arg-type]
     mt: MTSettings = Field(default_factory=MTSettings)  # type: ignore[arg-type]
     site: SiteSettings = Field(default_factory=SiteSettings)  # type: ignore[arg-type]

@@ -49,30 +49,40 @@ __all__ = [
 ]
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # let SQLAlchemy, not the sqlite3 module, open transactions (so savepoints work)
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
+def _sqlite_pragmas(timeout: float) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # let SQLAlchemy, not the sqlite3 module, open transactions (so savepoints work)
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+        cursor.close()
+
+    return on_connect
+
+
+def lock_key(name: str) -> int:
+    """The PostgreSQL advisory lock key of the lock called ``name``."""
+    return zlib.crc32(name.encode()) - 2**31
 
 
 class Store:
     """One database; ``session()`` gives a unit of work that commits or rolls back whole."""
 
-    def __init__(self, url: str, *, check: bool = True) -> None:
+    def __init__(self, url: str, *, check: bool = True, timeout: float = 30) -> None:
+        """``timeout``: seconds a write waits for a lock held by another writer before it fails."""
         self.url = url
+        self.timeout = timeout
         kwargs: dict[str, Any] = {}
         if url.startswith("sqlite"):
-            kwargs["connect_args"] = {"timeout": 30}
+            kwargs["connect_args"] = {"timeout": timeout}
         try:
             self.engine: Engine = create_engine(url, **kwargs)
         except Exception as exc:  # bad URL, missing driver
             raise EnvironmentNotReady(f"cannot open the store {url!r}: {exc}") from None
         if url.startswith("sqlite"):
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "connect", _sqlite_pragmas(timeout))
             # one writer at a time, decided when the transaction starts: no lock upgrades that fail
             event.listen(self.engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         try:
@@ -159,11 +169,12 @@ class Store:
         """Hold a lock named ``name`` until the session's transaction ends (one writer of that work).
 
         SQLite transactions already begin with the write lock (BEGIN IMMEDIATE); on
-        PostgreSQL this takes a transaction-scoped advisory lock.
+        PostgreSQL this takes a transaction-scoped advisory lock, waiting at most the
+        store's timeout (then OperationalError: the store is busy, try again later).
         """
         if self.engine.dialect.name == "postgresql":
-            key = zlib.crc32(name.encode()) - 2**31
-            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+            session.execute(text(f"SET LOCAL lock_timeout = {int(self.timeout * 1000)}"))
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key(name)})
 
     @contextmanager
     def session(self) -> Iterator[Session]:
