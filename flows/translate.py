@@ -17,7 +17,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from tilmech import services
+from tilmech import progress, services
 from tilmech.errors import EnvironmentNotReady, ModelMissing, TilmechError, TranslationFailed
 from tilmech.runtime import load_runtime
 
@@ -88,6 +88,13 @@ def _run_name() -> str:
 def run_batches(project: str, work: dict[str, list[str] | None], batch_size: int,
                 user: str | None) -> list[services.TranslateReport]:
     """Submit one task per (batch, language), wait for all, report, and fail with every failure named."""
+    rt = load_runtime(project)
+    try:
+        source = rt.settings.source.code
+        for lang, articles in work.items():  # one progress bar per language, advanced by its batches
+            progress.plan(f"{source}→{lang}", len(articles) if articles else services.count_documents(rt))
+    finally:
+        rt.close()
     futures = []
     for lang, articles in work.items():
         for batch in (_batches(articles, batch_size) if articles else [None]):
