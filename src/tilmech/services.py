@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import hashlib
 import re
 import secrets
@@ -88,6 +89,13 @@ def load_documents(rt: Runtime, slugs: Sequence[str] | None = None) -> list[Segm
     return [segment_article(a) for a in articles]
 
 
+@functools.lru_cache(maxsize=256)
+def _segmented(article: Article) -> SegmentedArticle:
+    """:func:`segment_article`, remembered for the articles last seen: sentence splitting is the
+    costliest step outside the engine, and the languages of a run segment the same articles in turn."""
+    return segment_article(article)
+
+
 def iter_documents(rt: Runtime, slugs: Sequence[str] | None = None,
                    chunk: int = CHUNK_ARTICLES) -> Iterator[list[SegmentedArticle]]:
     """:func:`load_documents` a ``chunk`` of articles at a time: memory stays bounded by the chunk,
@@ -95,11 +103,21 @@ def iter_documents(rt: Runtime, slugs: Sequence[str] | None = None,
     settings = rt.settings
     paths = article_paths(settings.content_dir, list(slugs) if slugs else None)
     for start in range(0, len(paths), chunk):
-        yield [segment_article(load_article(p, settings.root)) for p in paths[start : start + chunk]]
+        yield [_segmented(load_article(p, settings.root)) for p in paths[start : start + chunk]]
 
 
 def count_documents(rt: Runtime, slugs: Sequence[str] | None = None) -> int:
     return len(article_paths(rt.settings.content_dir, list(slugs) if slugs else None))
+
+
+def check_documents(rt: Runtime, slugs: Sequence[str] | None = None) -> int:
+    """Read every article (all, or those named) and raise the first error (file, line, what to do);
+    returns how many there are. Reads one at a time and keeps none."""
+    settings = rt.settings
+    paths = article_paths(settings.content_dir, list(slugs) if slugs else None)
+    for path in paths:
+        load_article(path, settings.root)
+    return len(paths)
 
 
 def ingest(rt: Runtime, slugs: Sequence[str] | None = None) -> IngestReport:
