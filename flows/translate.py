@@ -23,10 +23,11 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from tilmech import services
+from tilmech import progress, services
 from tilmech.errors import EnvironmentNotReady, ModelMissing, TilmechError, TranslationFailed
 from tilmech.runtime import load_runtime
 
@@ -144,11 +145,21 @@ def run_batches(project: str, work: dict[str, list[str] | None], batch_size: int
     ``task_timeout``: seconds a task may run; one that runs longer stops when the engine returns
     from its current batch, and is retried (what it stored is kept).
     """
+    rt = load_runtime(project)
+    try:
+        source = rt.settings.source.code
+        for lang, articles in work.items():  # one progress bar per language, advanced by its batches
+            progress.plan(f"{source}→{lang}", len(articles) if articles else services.count_documents(rt))
+    finally:
+        rt.close()
+    # batch by batch, each batch's languages in turn: they read the same articles while those are
+    # still remembered (services segments an article once for all languages)
+    plan = [(lang, batch) for lang, articles in work.items()
+            for batch in (_batches(articles, batch_size) if articles else [None])]
+    plan.sort(key=lambda item: (item[1] or [""])[0])
     translate = translate_batch.with_options(timeout_seconds=task_timeout) if task_timeout else translate_batch
-    futures = []
-    for lang, articles in work.items():
-        for batch in (_batches(articles, batch_size) if articles else [None]):
-            futures.append((lang, batch, translate.submit(project, lang, batch, _label(batch), user)))
+    futures = [(lang, batch, translate.submit(project, lang, batch, _label(batch), user))
+               for lang, batch in plan]
     reports: list[services.TranslateReport] = []
     failures: dict[str, TilmechError] = {}
     for lang, batch, future in futures:
@@ -179,7 +190,13 @@ def publish_summary(project: str, reports: list[services.TranslateReport]) -> No
     get_run_logger().info("translated: %s", ", ".join(f"{r.lang} {r.new} new" for r in reports))
 
 
-@flow(name="translate-articles", flow_run_name=_run_name, log_prints=False)
+# Tasks running at once: enough to overlap a batch's parsing and store writes with another's
+# engine work; bounded, so 10 000 articles are never all in memory at once.
+MAX_PARALLEL_TASKS = 4
+
+
+@flow(name="translate-articles", flow_run_name=_run_name, log_prints=False,
+      task_runner=ThreadPoolTaskRunner(max_workers=MAX_PARALLEL_TASKS))
 def translate_articles(project: str = ".", languages: list[str] | None = None, articles: list[str] | None = None,
                        user: str | None = None, batch_size: int = 20,
                        task_timeout: float | None = 3600) -> list[services.TranslateReport]:
@@ -197,7 +214,8 @@ def translate_articles(project: str = ".", languages: list[str] | None = None, a
     return run_batches(project, {code: slugs for code in codes}, batch_size, user, task_timeout)
 
 
-@flow(name="sync-articles", flow_run_name="sync new and changed articles", log_prints=False)
+@flow(name="sync-articles", flow_run_name="sync new and changed articles", log_prints=False,
+      task_runner=ThreadPoolTaskRunner(max_workers=MAX_PARALLEL_TASKS))
 def sync_articles(project: str = ".", user: str | None = None, batch_size: int = 20,
                   distribute: bool = False, task_timeout: float | None = 3600) -> list[services.TranslateReport]:
     """Pick up new and changed English articles and translate only what has no translation yet.

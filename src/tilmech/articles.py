@@ -137,6 +137,11 @@ def load_article(path: Path, root: Path | None = None) -> Article:
 
 def load_articles(folder: Path, root: Path | None = None, slugs: tuple[str, ...] | list[str] | None = None) -> list[Article]:
     """All articles of ``folder`` (``*.md``), sorted by slug; ``slugs`` selects some."""
+    return [load_article(p, root) for p in article_paths(folder, slugs)]
+
+
+def article_paths(folder: Path, slugs: tuple[str, ...] | list[str] | None = None) -> list[Path]:
+    """The files of :func:`load_articles`, unread: callers that stream load them a few at a time."""
     if not folder.is_dir():
         raise ConfigError(f"{folder}: content folder not found: create it and put the English articles (*.md) in it")
     paths = sorted(folder.glob("*.md"))
@@ -146,4 +151,4 @@ def load_articles(folder: Path, root: Path | None = None, slugs: tuple[str, ...]
         if missing:
             raise ConfigError(f"no article named {', '.join(missing)} in {folder.name}/ (known: {', '.join(sorted(known)) or 'none'})")
         paths = [known[s] for s in slugs]
-    return [load_article(p, root) for p in paths]
+    return paths

@@ -78,12 +78,12 @@ def cli(ctx: click.Context, project: Path | None, user: str | None, verbose: boo
 def translate(ctx: Context, languages: tuple[str, ...], articles: tuple[str, ...]) -> None:
     """Translate new and changed text of content/en/ into the review queue (flow translate-articles)."""
     from . import progress
-    from .services import load_documents
+    from .services import check_documents
 
     rt = ctx.runtime
-    # validate everything before starting Prefect: languages, articles, glossary
+    # validate everything before starting Prefect: languages, articles (one at a time), glossary
     rt.settings.resolve_languages(languages)
-    load_documents(rt, articles)
+    check_documents(rt, articles)
     _ = rt.glossary
     _prepare_prefect(ctx.verbose)
     from .flows.translate import translate_articles

@@ -53,7 +53,7 @@ class Runtime:
             mt = self.settings.mt
             self._engines[name] = create_engine(name, beam_size=mt.beam_size, max_batch_size=mt.max_batch_size,
                                                 max_decoding_length=mt.max_decoding_length,
-                                                compute_type=mt.compute_type)
+                                                compute_type=mt.compute_type, threads=mt.threads)
         return self._engines[name]
 
     @property

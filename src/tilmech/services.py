@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import hashlib
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import progress
-from .articles import Article, load_articles, read_article
+from .articles import Article, article_paths, load_article, load_articles, read_article
 from .auth import (
     Role,
     User,
@@ -78,6 +79,9 @@ class IngestReport:
     retired_segments: int
 
 
+CHUNK_ARTICLES = 100  # articles held in memory at a time by ingest and translate
+
+
 def load_documents(rt: Runtime, slugs: Sequence[str] | None = None) -> list[SegmentedArticle]:
     """The English articles (all, or those named), parsed and segmented."""
     settings = rt.settings
@@ -85,42 +89,97 @@ def load_documents(rt: Runtime, slugs: Sequence[str] | None = None) -> list[Segm
     return [segment_article(a) for a in articles]
 
 
+@functools.lru_cache(maxsize=256)
+def _segmented(article: Article) -> SegmentedArticle:
+    """:func:`segment_article`, remembered for the articles last seen: sentence splitting is the
+    costliest step outside the engine, and the languages of a run segment the same articles in turn."""
+    return segment_article(article)
+
+
+def iter_documents(rt: Runtime, slugs: Sequence[str] | None = None,
+                   chunk: int = CHUNK_ARTICLES) -> Iterator[list[SegmentedArticle]]:
+    """:func:`load_documents` a ``chunk`` of articles at a time: memory stays bounded by the chunk,
+    not by the size of the corpus."""
+    settings = rt.settings
+    paths = article_paths(settings.content_dir, list(slugs) if slugs else None)
+    for start in range(0, len(paths), chunk):
+        yield [_segmented(load_article(p, settings.root)) for p in paths[start : start + chunk]]
+
+
+def count_documents(rt: Runtime, slugs: Sequence[str] | None = None) -> int:
+    return len(article_paths(rt.settings.content_dir, list(slugs) if slugs else None))
+
+
+def check_documents(rt: Runtime, slugs: Sequence[str] | None = None) -> int:
+    """Read every article (all, or those named) and raise the first error (file, line, what to do);
+    returns how many there are. Reads one at a time and keeps none."""
+    settings = rt.settings
+    paths = article_paths(settings.content_dir, list(slugs) if slugs else None)
+    for path in paths:
+        load_article(path, settings.root)
+    return len(paths)
+
+
 def ingest(rt: Runtime, slugs: Sequence[str] | None = None) -> IngestReport:
-    """Record articles and their segments in the store; retire segments whose text is gone."""
-    docs = load_documents(rt, slugs)
+    """Record articles and their segments in the store; retire segments whose text is gone.
+
+    Articles are read and written a chunk at a time (one transaction per chunk); an
+    article whose stored segments already match its text costs no write.
+    """
+    names: list[str] = []
+    total = new = retired = 0
+    for docs in iter_documents(rt, slugs):
+        names += [d.article.slug for d in docs]
+        total += sum(len(d.segments) for d in docs)
+        with rt.store.session() as s:
+            added, gone = _ingest_documents(s, docs)
+        new += added
+        retired += gone
+    return IngestReport(tuple(names), total, new, retired)
+
+
+def _ingest_documents(s: Session, docs: list[SegmentedArticle]) -> tuple[int, int]:
+    slugs = [d.article.slug for d in docs]
+    hashes = dict(s.execute(select(ArticleRow.slug, ArticleRow.content_hash).where(ArticleRow.slug.in_(slugs))).all())
+    stored_active: dict[str, set[tuple[str, int]]] = {}
+    for sid, article, position in s.execute(select(SegmentRow.id, SegmentRow.article, SegmentRow.position)
+                                            .where(SegmentRow.article.in_(slugs), SegmentRow.active.is_(True))):
+        stored_active.setdefault(article, set()).add((sid, position))
     new = retired = 0
-    with rt.store.session() as s:
-        for doc in docs:
-            a = doc.article
-            row = s.get(ArticleRow, a.slug)
-            if row is None:
-                s.add(ArticleRow(slug=a.slug, title=a.title, date=a.date, content_hash=a.content_hash,
-                                 source_path=a.source))
-            elif row.content_hash != a.content_hash:
-                row.title, row.date, row.content_hash, row.source_path = a.title, a.date, a.content_hash, a.source
-                row.updated_at = utcnow()
-            s.flush()
-            present = {seg.id for seg in doc.segments}
-            stored = {r.id: r for r in s.scalars(select(SegmentRow).where(SegmentRow.article == a.slug))}
-            gone = [r for sid, r in stored.items() if sid not in present and r.active]
-            for seg in doc.segments:
-                srow = stored.get(seg.id)
-                if srow is None:
-                    before = _previous_version(seg, gone)
-                    s.add(SegmentRow(id=seg.id, article=a.slug, field=seg.field, position=seg.index,
-                                     source=seg.text, placeholders=seg.placeholder_labels(), active=True,
-                                     previous_id=before.id if before else None,
-                                     previous_source=before.source if before else None))
-                    if before is not None:
-                        gone.remove(before)
-                        before.active = False
-                    new += 1
-                else:
-                    srow.position, srow.active = seg.index, True
-            for srow in gone:
-                srow.active = False
-                retired += 1
-    return IngestReport(tuple(d.article.slug for d in docs), sum(len(d.segments) for d in docs), new, retired)
+    for doc in docs:
+        a = doc.article
+        if hashes.get(a.slug) == a.content_hash and \
+                stored_active.get(a.slug, set()) == {(seg.id, seg.index) for seg in doc.segments}:
+            continue  # unchanged: nothing to write
+        row = s.get(ArticleRow, a.slug)
+        if row is None:
+            s.add(ArticleRow(slug=a.slug, title=a.title, date=a.date, content_hash=a.content_hash,
+                             source_path=a.source))
+        elif row.content_hash != a.content_hash:
+            row.title, row.date, row.content_hash, row.source_path = a.title, a.date, a.content_hash, a.source
+            row.updated_at = utcnow()
+        s.flush()
+        present = {seg.id for seg in doc.segments}
+        stored = {r.id: r for r in s.scalars(select(SegmentRow).where(SegmentRow.article == a.slug))}
+        gone = [r for sid, r in stored.items() if sid not in present and r.active]
+        for seg in doc.segments:
+            srow = stored.get(seg.id)
+            if srow is None:
+                before = _previous_version(seg, gone)
+                s.add(SegmentRow(id=seg.id, article=a.slug, field=seg.field, position=seg.index,
+                                 source=seg.text, placeholders=seg.placeholder_labels(), active=True,
+                                 previous_id=before.id if before else None,
+                                 previous_source=before.source if before else None))
+                if before is not None:
+                    gone.remove(before)
+                    before.active = False
+                new += 1
+            else:
+                srow.position, srow.active = seg.index, True
+        for srow in gone:
+            srow.active = False
+            retired += 1
+    return new, retired
 
 
 def _previous_version(seg: Segment, gone: list[SegmentRow]) -> SegmentRow | None:
@@ -250,13 +309,29 @@ def translate_language(rt: Runtime, lang_code: str, slugs: Sequence[str] | None 
     lang = rt.settings.resolve_languages([lang_code])[0]
     source = rt.settings.source
     engine_name = rt.settings.engine_for(lang.code)
-    docs = load_documents(rt, slugs)
+    parts: list[TranslateReport] = []
+    with progress.work(f"{source.code}→{lang.code}", count_documents(rt, slugs)) as meter:
+        for docs in iter_documents(rt, slugs):  # a chunk of articles at a time: memory stays bounded
+            parts.append(_translate_documents(rt, lang, engine_name, docs, meter))
+            meter.articles(len(docs))
+    return TranslateReport(lang.code, engine_name, sum(p.articles for p in parts), sum(p.segments for p in parts),
+                           sum(p.new for p in parts), sum(p.from_memory for p in parts),
+                           sum(p.unchanged for p in parts), sum(p.flagged for p in parts),
+                           sum(p.engine_calls for p in parts), tuple(c for p in parts for c in p.by_article))
+
+
+def _translate_documents(rt: Runtime, lang: Language, engine_name: str, docs: list[SegmentedArticle],
+                         meter: progress.Meter) -> TranslateReport:
+    """:func:`translate_language` for a chunk of articles: one engine call (batched inside), one
+    transaction for the memory and one for the translations and their history."""
+    source = rt.settings.source
     segments = [seg for doc in docs for seg in doc.segments]
     with rt.store.session() as s:
         done = set(s.scalars(select(TranslationRow.segment_id).where(
             TranslationRow.lang == lang.code, TranslationRow.segment_id.in_([x.id for x in segments]))))
     todo = [seg for seg in segments if seg.id not in done]
     if not todo:
+        meter.segments(len(segments))
         return TranslateReport(lang.code, engine_name, len(docs), len(segments), 0, 0, len(segments), 0, 0)
 
     protected = {seg.id: rt.matcher.protect(seg.text, lang.code) for seg in todo}
@@ -291,13 +366,12 @@ def translate_language(rt: Runtime, lang_code: str, slugs: Sequence[str] | None 
         engine = rt.engine(lang)
         calls_before = engine.calls
         inputs = list(pending)
-        with progress.task(f"{source.code}→{lang.code}", len(inputs)) as advance:
-            try:
-                results = engine.translate(inputs, source, lang, advance)
-            except TilmechError:
-                raise
-            except Exception as exc:  # name the segment that breaks the engine
-                raise _engine_failure(engine, inputs, pending, todo, source, lang, exc) from exc
+        try:
+            results = engine.translate(inputs, source, lang, meter.segments)
+        except TilmechError:
+            raise
+        except Exception as exc:  # name the segment that breaks the engine
+            raise _engine_failure(engine, inputs, pending, todo, source, lang, exc) from exc
         with rt.store.session() as s:
             rt.store.lock(s, f"memory-{lang.code}")
             known = set(s.scalars(select(MemoryRow.source_hash).where(
@@ -326,6 +400,7 @@ def translate_language(rt: Runtime, lang_code: str, slugs: Sequence[str] | None 
         meanwhile = set(s.scalars(select(TranslationRow.segment_id).where(
             TranslationRow.lang == lang.code, TranslationRow.segment_id.in_([x.id for x in todo]))))
         todo = [seg for seg in todo if seg.id not in meanwhile]
+        rows: list[TranslationRow] = []
         for seg in todo:
             raw, score, origin = outputs[seg.id]
             lost: tuple[TermMatch, ...] = ()
@@ -352,16 +427,18 @@ def translate_language(rt: Runtime, lang_code: str, slugs: Sequence[str] | None 
             if seg.id in previous:
                 state, current = State.STALE, previous[seg.id]
                 findings = check_translation(seg, current, lang, rt.matcher)
-            row = TranslationRow(segment_id=seg.id, lang=lang.code, machine=text, text=current,
-                                 state=state.value, origin=origin, engine=engine_name, score=score,
-                                 qa=[f.to_dict() for f in findings], updated_by=rt.user)
-            s.add(row)
-            s.flush()
-            s.add(HistoryRow(translation_id=row.id, who=rt.user, action="translate", before_text=None,
-                             after_text=current, before_state=None, after_state=state.value,
-                             note=f"{origin} ({engine_name})" + ("; the English changed: the approved "
-                                                                 "translation of the old text kept" if
-                                                                 state is State.STALE else "")))
+            rows.append(TranslationRow(segment_id=seg.id, lang=lang.code, machine=text, text=current,
+                                       state=state.value, origin=origin, engine=engine_name, score=score,
+                                       qa=[f.to_dict() for f in findings], updated_by=rt.user))
+        s.add_all(rows)
+        s.flush()  # one multi-row INSERT for the chunk, which also gives the rows their ids
+        s.add_all([HistoryRow(translation_id=row.id, who=rt.user, action="translate", before_text=None,
+                              after_text=row.text, before_state=None, after_state=row.state,
+                              note=f"{row.origin} ({engine_name})" + (
+                                  "; the English changed: the approved translation of the old text kept"
+                                  if row.state == State.STALE.value else ""))
+                   for row in rows])
+    meter.segments(len(segments) - len(pending))  # the engine advanced the meter by what it translated
     calls = (engine.calls - calls_before) if engine is not None else 0
     return TranslateReport(lang.code, engine_name, len(docs), len(segments), len(todo) - from_memory,
                            from_memory, len(segments) - len(todo), flagged, calls,

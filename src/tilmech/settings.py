@@ -45,6 +45,7 @@ class MTSettings(_Model):
     max_batch_size: int = Field(32, ge=1, le=1024, description="Sentences per CTranslate2 batch.")
     max_decoding_length: int = Field(512, ge=16, description="Upper bound of target tokens per sentence.")
     compute_type: str = Field("default", description="CTranslate2 compute type: default, int8, float32, ...")
+    threads: int = Field(0, ge=0, le=256, description="CPU threads for the engine; 0: every core this process may use.")
 
 
 class SiteSettings(_Model):

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 
@@ -64,11 +64,13 @@ def _restore_case(model: str, word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=8192)  # pure, and asked again for every sentence holding the term
 def _nominative_parse(word: str) -> Any | None:
     parses = [p for p in _morph().parse(word) if p.tag.POS in ("NOUN", "ADJF") and "nomn" in p.tag]
     return parses[0] if parses else None
 
 
+@lru_cache(maxsize=8192)  # pure, and asked again for every sentence holding the term
 def _inflect_russian(text: str, case: Case) -> str:
     words = text.split(" ")
     parses: list[Any] = [_nominative_parse(w) for w in words]
@@ -179,6 +181,7 @@ def kyrgyz_case_of_suffix(letters: str) -> tuple[Case, int] | None:
 # -- all languages ------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=8192)  # pure, and asked again for every sentence holding the term
 def inflect(text: str, lang: str, case: Case, *, declinable: bool = True) -> str | None:
     """``text`` in ``case``; the text itself for the nominative or an indeclinable term; None if not known."""
     if case is Case.NOMINATIVE or not declinable or lang not in INFLECTING:
@@ -190,6 +193,7 @@ def inflect(text: str, lang: str, case: Case, *, declinable: bool = True) -> str
     return _inflect_kyrgyz(text, case)
 
 
+@lru_cache(maxsize=8192)  # pure, and asked again for every sentence holding the term
 def forms(text: str, lang: str, *, declinable: bool = True) -> tuple[str, ...]:
     """Every form of ``text`` in ``lang`` (the text first)."""
     found = [text]
@@ -201,6 +205,7 @@ def forms(text: str, lang: str, *, declinable: bool = True) -> tuple[str, ...]:
     return tuple(found)
 
 
+@lru_cache(maxsize=8192)  # pure, and asked again for every sentence holding the term
 def is_declinable(text: str, lang: str, declinable: bool = True) -> bool:
     """Whether any case changes ``text``."""
     if not declinable or lang not in INFLECTING:
@@ -210,6 +215,7 @@ def is_declinable(text: str, lang: str, declinable: bool = True) -> bool:
     return len(forms(text, lang)) > 1
 
 
+@lru_cache(maxsize=8192)  # pure, and asked again for every sentence holding the term
 def form_pattern(text: str, lang: str, *, declinable: bool = True, case_sensitive: bool = False) -> re.Pattern[str]:
     """A pattern finding ``text`` in any of its forms in a ``lang`` sentence."""
     flags = 0 if case_sensitive or (text.isupper() and len(text) > 1) else re.IGNORECASE

@@ -11,6 +11,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -40,6 +41,7 @@ class ArticleRow(Base):
 
 class SegmentRow(Base):
     __tablename__ = "segments"
+    __table_args__ = (Index("ix_segments_article_position", "article", "position"),)  # the queue's order
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     article: Mapped[str] = mapped_column(ForeignKey("articles.slug"), index=True)
@@ -54,7 +56,8 @@ class SegmentRow(Base):
 
 class TranslationRow(Base):
     __tablename__ = "translations"
-    __table_args__ = (UniqueConstraint("segment_id", "lang"),)
+    __table_args__ = (UniqueConstraint("segment_id", "lang"),
+                      Index("ix_translations_lang_state", "lang", "state"))  # the queue by language and state
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     segment_id: Mapped[str] = mapped_column(ForeignKey("segments.id"), index=True)

@@ -1,0 +1,446 @@
+"""Tilmech's throughput, re-run and memory benchmark: one command, figures side by side.
+
+    .venv/bin/python bench/run.py                      # 100 articles, base-size copy model, beam 4
+    .venv/bin/python bench/run.py --articles 10 --beam 1 --quick
+    .venv/bin/python bench/run.py --articles 100 --memory-articles 10000
+
+It builds (once, into the cache folder: ``--cache``, default ``~/.cache/tilmech-bench``)
+Argos packages made by ``tests/argos_kit.py`` — a *copy* model (output = input, stops
+like a real model and costs what a real model of its shape costs) or a *random* one,
+``base`` size (Transformer-base: d 512, 6+6 layers, int8) or ``tiny`` — and a generated
+corpus of English news articles (``bench/corpus.py``, seed 7). Nothing it prints is a
+translation quality figure.
+
+Rows, on the same model, settings and sentences (en→ru):
+  raw-ct2        one CTranslate2 ``translate_batch`` over every distinct sentence, sorted by
+                 length (the ceiling; tokenization and model load not timed)
+  argos          argostranslate's own ``translate()`` per paragraph of three sentences, on a
+                 sample (``--argos-sentences``); its sentence splitter is replaced by a
+                 regular expression (its MiniSBD model would be downloaded, and no network)
+  mt-stage       ``services.translate_language`` after ingest (the MT stage, store writes included)
+  flow           the ``translate-articles`` Prefect flow on a fresh store: ingest → queue
+  rerun          the flow again over unchanged content
+  edit-1%        the flow after editing 1 % of the sentences
+  memory         (with ``--memory-articles``) the flow over that many articles into ru, ky and zh
+                 on the tiny copy model, then the review queue queries on that store
+
+Each row runs in its own process, which loads the model before timing starts; peak RSS
+is that process's maximum resident set (Prefect's temporary API server is a separate
+process, not counted). "outside engine" is the share of wall time not spent in
+``translate_batch``. Results go to stdout as a table and to a JSON file
+(``--json``, default ``bench/results/run-<time>.json``) to compare commits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+LANGS = ("ru", "ky", "zh")
+
+
+# -- the cache: models, corpora --------------------------------------------------------------
+
+
+def environment(cache: Path, model: str) -> dict[str, str]:
+    """Environment of a row's process: argostranslate and Prefect folders inside the cache."""
+    return {
+        **os.environ,
+        "ARGOS_PACKAGES_DIR": str(cache / "argos" / model / "packages"),
+        "XDG_DATA_HOME": str(cache / "argos" / model / "data"),
+        "XDG_CONFIG_HOME": str(cache / "argos" / model / "config"),
+        "XDG_CACHE_HOME": str(cache / "xdg-cache"),
+        "PREFECT_HOME": str(cache / "prefect"),
+        "DO_NOT_TRACK": "1",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_LOGGING_LEVEL": "CRITICAL",
+        "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL",
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
+        "TILMECH_USER": "bench",
+        "PYTHONPATH": os.pathsep.join([str(HERE), str(ROOT / "tests"), os.environ.get("PYTHONPATH", "")]),
+    }
+
+
+def ensure_models(cache: Path, kind: str, size: str) -> str:
+    """Build (once) and install the en→ru/ky/zh packages of one model; returns its name."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from argos_kit import build_package
+
+    name = f"{kind}-{size}-int8"
+    files = cache / "models"
+    for lang in LANGS:
+        package = files / f"{name}-en_{lang}.argosmodel"
+        if not package.exists():
+            t0 = time.perf_counter()
+            build_package(package.with_suffix(".partial"), "en", lang, kind=kind, size=size, quantization="int8")
+            package.with_suffix(".partial").replace(package)
+            print(f"built {package.name} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    if not (cache / "argos" / name / "installed").exists():
+        code = ("import sys; from pathlib import Path; from tilmech.mt import argos\n"
+                "for p in sys.argv[1:]: argos.install_file(Path(p))")
+        subprocess.run([sys.executable, "-c", code, *(str(files / f"{name}-en_{lang}.argosmodel") for lang in LANGS)],
+                       env=environment(cache, name), check=True)
+        (cache / "argos" / name / "installed").write_text("ok\n")
+    return name
+
+
+def ensure_corpus(cache: Path, articles: int, seed: int = 7) -> Path:
+    from corpus import write_corpus
+
+    folder = cache / "corpus" / f"{articles}-seed{seed}"
+    if not (folder / "complete").exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        t0 = time.perf_counter()
+        write_corpus(folder / "en", articles, seed)
+        (folder / "complete").write_text("ok\n")
+        print(f"generated {articles} articles in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    return folder / "en"
+
+
+def make_project(work: Path, corpus: Path, languages: tuple[str, ...], beam: int) -> Path:
+    """A fresh project: the corpus, this repository's glossary, settings for the bench."""
+    shutil.rmtree(work, ignore_errors=True)
+    (work / "content").mkdir(parents=True)
+    shutil.copytree(corpus, work / "content" / "en")
+    shutil.copytree(ROOT / "glossary", work / "glossary")
+    (work / "tilmech.yaml").write_text(
+        f"target_languages: [{', '.join(languages)}]\nstore: sqlite:///tilmech.db\n"
+        f"mt:\n  beam_size: {beam}\n", encoding="utf-8")
+    return work
+
+
+# -- rows (each in its own process) ------------------------------------------------------------
+
+
+class _TimedTranslator:
+    """Wraps a ctranslate2.Translator and adds up the time spent in translate_batch."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.seconds = 0.0
+
+    def translate_batch(self, *args: Any, **kwargs: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return self.inner.translate_batch(*args, **kwargs)
+        finally:
+            self.seconds += time.perf_counter() - t0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _preload(project: Path, languages: tuple[str, ...]) -> list[_TimedTranslator]:
+    """Load each language's model as the runtime will (shared per process) and time its calls."""
+    from tilmech.mt import argos
+    from tilmech.runtime import load_runtime
+
+    rt = load_runtime(project)
+    timers = []
+    for code in languages:
+        lang = rt.settings.resolve_languages([code])[0]
+        engine = rt.engine(lang)
+        engine.translate(["Warm up."], rt.settings.source, lang)
+    for key, model in argos._MODELS.items():
+        if key[0].split("-")[1] in languages and not isinstance(model.translator, _TimedTranslator):
+            model.translator = _TimedTranslator(model.translator)
+            timers.append(model.translator)
+    rt.close()
+    return timers
+
+
+def _sentences(project: Path) -> list[str]:
+    from tilmech.runtime import load_runtime
+    from tilmech.services import iter_documents
+
+    rt = load_runtime(project)
+    seen: dict[str, None] = {}
+    for docs in iter_documents(rt):
+        for doc in docs:
+            for seg in doc.segments:
+                seen[seg.text] = None
+    return list(seen)
+
+
+def row_raw(project: Path, beam: int) -> dict[str, Any]:
+    import ctranslate2
+    import sentencepiece
+
+    from tilmech.mt import argos
+
+    sentences = _sentences(project)
+    model_dir = next(m.path for m in argos.installed_models() if m.pair == "en-ru")
+    sp = sentencepiece.SentencePieceProcessor(model_file=str(model_dir / "sentencepiece.model"))
+    inter, intra = argos.thread_plan(argos.cpu_count())
+    translator = ctranslate2.Translator(str(model_dir / "model"), inter_threads=inter, intra_threads=intra)
+    tokens = sorted((sp.encode(s, out_type=str) for s in sentences), key=len)
+    t0 = time.perf_counter()
+    outputs = translator.translate_batch(tokens, beam_size=beam, max_batch_size=32,
+                                         max_decoding_length=argos.decoding_bound(len(tokens[-1]), 512))
+    wall = time.perf_counter() - t0
+    exact = sum(sp.decode_pieces(list(o.hypotheses[0])) == sp.decode_pieces(t) for o, t in zip(outputs, tokens,
+                                                                                                 strict=True))
+    return {"sentences": len(sentences), "wall_s": wall, "engine_s": wall, "exact_copies": exact,
+            "threads": f"inter {inter} / intra {intra}"}
+
+
+def row_argos(project: Path, beam: int, sample: int) -> dict[str, Any]:
+    import re
+
+    os.environ.setdefault("ARGOS_BEAM_SIZE", str(beam))
+    import argostranslate.translate as at
+
+    class RegexSentencizer:
+        def __init__(self, pkg: Any) -> None:
+            self.pkg = pkg
+
+        def split_sentences(self, text: str) -> list[str]:
+            return [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z])", text) if s]
+
+    at.MiniSBDSentencizer = RegexSentencizer  # type: ignore[attr-defined,misc]
+    sentences = _sentences(project)[:sample]
+    paragraphs = [" ".join(sentences[i : i + 3]) for i in range(0, len(sentences), 3)]
+    at.translate("Warm up.", "en", "ru")
+    t0 = time.perf_counter()
+    for paragraph in paragraphs:
+        at.translate(paragraph, "en", "ru")
+    wall = time.perf_counter() - t0
+    return {"sentences": len(sentences), "wall_s": wall, "engine_s": None, "sample": True,
+            "beam": int(os.environ["ARGOS_BEAM_SIZE"])}
+
+
+def row_stage(project: Path) -> dict[str, Any]:
+    from tilmech import services
+    from tilmech.runtime import load_runtime
+
+    rt = load_runtime(project)
+    services.ingest(rt)
+    timers = _preload(project, ("ru",))
+    t0 = time.perf_counter()
+    report = services.translate_language(rt, "ru")
+    wall = time.perf_counter() - t0
+    rt.close()
+    return {"sentences": report.new, "wall_s": wall, "engine_s": sum(t.seconds for t in timers),
+            "segments": report.segments}
+
+
+def _warm_prefect() -> None:
+    from prefect import flow
+
+    @flow(name="bench-warm-up")
+    def warm_up() -> None:
+        pass
+
+    warm_up()
+
+
+def row_flow(project: Path, languages: tuple[str, ...], batch_size: int, edit: float = 0.0) -> dict[str, Any]:
+    from tilmech.flows.translate import translate_articles
+
+    from tilmech import progress
+
+    edited = 0
+    if edit:
+        from corpus import edit_sentences
+
+        edited = edit_sentences(project / "content" / "en", edit)
+    _warm_prefect()
+    timers = _preload(project, languages)
+    t0 = time.perf_counter()
+    with progress.showing():
+        reports = translate_articles(project=str(project), languages=list(languages), batch_size=batch_size)
+    wall = time.perf_counter() - t0
+    result: dict[str, Any] = {
+        "sentences": sum(r.new for r in reports), "wall_s": wall, "engine_s": sum(t.seconds for t in timers),
+        "segments": sum(r.segments for r in reports), "engine_calls": sum(r.engine_calls for r in reports),
+        "articles": max(r.articles for r in reports) if reports else 0, "languages": list(languages),
+        "batch_size": batch_size,
+    }
+    if edit:
+        result["edited_sentences"] = edited
+    return result
+
+
+def row_queue(project: Path) -> dict[str, Any]:
+    """The review queue on the store the memory row filled."""
+    from tilmech import services
+    from tilmech.runtime import load_runtime
+
+    rt = load_runtime(project)
+    middle = sorted(p.stem for p in (project / "content" / "en").glob("*.md"))[-1]
+    middle = f"news-{int(middle.split('-')[1]) // 2:05d}"
+    items = services.review_list(rt, "ru", article=middle)
+    some = [i.segment_id for i in items[:3]]
+    services.review_send_back(rt, "ru", some, "bench")
+    timings = {}
+    for label, call in (("article (workbench page)", lambda: services.review_list(rt, "ru", article=middle)),
+                        ("state needs-work", lambda: services.review_list(rt, "ru", state="needs-work")),
+                        ("status counts", lambda: services.stats(rt))):
+        call()
+        t0 = time.perf_counter()
+        call()
+        timings[label] = round((time.perf_counter() - t0) * 1000, 1)
+    rt.close()
+    return {"queries_ms": timings}
+
+
+def child(args: argparse.Namespace) -> None:
+    project = Path(args.project)
+    if args.row == "raw-ct2":
+        result = row_raw(project, args.beam)
+    elif args.row == "argos":
+        result = row_argos(project, args.beam, args.argos_sentences)
+    elif args.row == "mt-stage":
+        result = row_stage(project)
+    elif args.row in ("flow", "rerun"):
+        result = row_flow(project, ("ru",), args.batch_size)
+    elif args.row == "edit-1%":
+        result = row_flow(project, ("ru",), args.batch_size, edit=0.01)
+    elif args.row == "memory":
+        result = row_flow(project, LANGS, args.batch_size)
+    elif args.row == "queue":
+        result = row_queue(project)
+    else:
+        raise SystemExit(f"unknown row {args.row!r}")
+    result["peak_rss_mb"] = round(_peak_rss_mb(), 1)
+    print("RESULT " + json.dumps(result), flush=True)
+
+
+# -- the orchestrator ----------------------------------------------------------------------------
+
+
+def run_row(row: str, project: Path, cache: Path, model: str, args: argparse.Namespace) -> dict[str, Any]:
+    command = [sys.executable, str(Path(__file__).resolve()), "--row", row, "--project", str(project),
+               "--beam", str(args.beam), "--batch-size", str(args.batch_size),
+               "--argos-sentences", str(args.argos_sentences)]
+    print(f"… {row} ({model}, {project.name})", file=sys.stderr, flush=True)
+    done = subprocess.run(command, env=environment(cache, model), stdout=subprocess.PIPE, text=True, check=False)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    if done.returncode != 0 or not lines:
+        raise SystemExit(f"row {row} failed (exit {done.returncode}): {done.stdout[-2000:]}")
+    result: dict[str, Any] = json.loads(lines[-1][len("RESULT "):])
+    result.update(row=row, model=model)
+    return result
+
+
+def summarize(rows: list[dict[str, Any]]) -> None:
+    raw = next((r for r in rows if r["row"] == "raw-ct2"), None)
+    raw_rate = raw["sentences"] / raw["wall_s"] if raw else None
+    for r in rows:
+        if "wall_s" not in r:
+            continue
+        r["sentences_per_s"] = round(r["sentences"] / r["wall_s"], 2) if r["wall_s"] and r["sentences"] else None
+        if raw_rate and r["sentences_per_s"] and r["model"] == raw["model"]:
+            r["ratio_to_raw"] = round(r["sentences_per_s"] / raw_rate, 3)
+        if r.get("engine_s") is not None and r["wall_s"]:
+            r["outside_engine"] = round(max(0.0, 1 - r["engine_s"] / r["wall_s"]), 3)
+    first = next((r for r in rows if r["row"] == "flow"), None)
+    for r in rows:
+        if r["row"] == "rerun" and first:
+            r["speedup_vs_first_run"] = round(first["wall_s"] / r["wall_s"], 1)
+        if r["row"] == "edit-1%" and raw_rate:
+            just_those = r["sentences"] / raw_rate
+            r["cost_vs_just_those_sentences"] = round(r["wall_s"] / just_those, 2) if just_those else None
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    header = f"{'row':<10} {'model':<16} {'articles':>8} {'sentences':>9} {'sent/s':>8} {'vs raw':>7} " \
+             f"{'wall s':>8} {'peak RSS MB':>11} {'outside engine':>14}  note"
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        if "wall_s" not in r:
+            continue
+        note = []
+        if r.get("sample"):
+            note.append("sample")
+        if "speedup_vs_first_run" in r:
+            note.append(f"{r['speedup_vs_first_run']}x faster than the first run; {r.get('engine_calls', 0)} engine calls")
+        if "cost_vs_just_those_sentences" in r:
+            note.append(f"{r.get('edited_sentences')} sentences edited; "
+                        f"{r['cost_vs_just_those_sentences']}x the raw cost of just those")
+        if r["row"] == "memory":
+            note.append(" ".join(r["languages"]))
+        if "exact_copies" in r:
+            note.append(f"{r['exact_copies']}/{r['sentences']} exact copies, {r['threads']}")
+        rate = f"{r['sentences_per_s']:.1f}" if r.get("sentences_per_s") else "-"
+        ratio = f"{r['ratio_to_raw']:.2f}" if r.get("ratio_to_raw") else "-"
+        outside = f"{r['outside_engine'] * 100:.0f} %" if r.get("outside_engine") is not None else "-"
+        print(f"{r['row']:<10} {r['model']:<16} {r.get('articles', '') or '':>8} {r['sentences']:>9} {rate:>8} "
+              f"{ratio:>7} {r['wall_s']:>8.2f} {r['peak_rss_mb']:>11.0f} {outside:>14}  {'; '.join(note)}")
+    for r in rows:
+        if "queries_ms" in r:
+            print("review queue on the memory run's store: "
+                  + ", ".join(f"{k} {v} ms" for k, v in r["queries_ms"].items()))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--articles", type=int, default=100, choices=(10, 100, 1000, 10000),
+                        help="corpus size of the throughput rows (default 100)")
+    parser.add_argument("--beam", type=int, default=4, help="beam size of every row (default 4)")
+    parser.add_argument("--model", choices=("copy", "random"), default="copy")
+    parser.add_argument("--size", choices=("base", "tiny"), default="base", help="model size of the throughput rows")
+    parser.add_argument("--memory-articles", type=int, default=0, choices=(0, 1000, 10000),
+                        help="also run the memory row (3 languages, tiny copy model) over this many articles")
+    parser.add_argument("--argos-sentences", type=int, default=60,
+                        help="sentences of the argostranslate translate() sample (default 60)")
+    parser.add_argument("--batch-size", type=int, default=20, help="articles per flow task (the flow's default: 20)")
+    parser.add_argument("--quick", action="store_true", help="raw, argos and mt-stage rows only")
+    parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "tilmech-bench",
+                        help="models, corpora and bench projects (default ~/.cache/tilmech-bench)")
+    parser.add_argument("--json", type=Path, default=None, help="results file (default bench/results/run-TIME.json)")
+    parser.add_argument("--row", help=argparse.SUPPRESS)
+    parser.add_argument("--project", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.row:
+        child(args)
+        return
+
+    sys.path.insert(0, str(HERE))
+    cache = args.cache.expanduser().resolve()
+    cache.mkdir(parents=True, exist_ok=True)
+    model = ensure_models(cache, args.model, args.size)
+    corpus = ensure_corpus(cache, args.articles)
+    work = cache / "work"
+    rows: list[dict[str, Any]] = []
+    project = make_project(work / f"throughput-{args.articles}", corpus, ("ru",), args.beam)
+    for row in ("raw-ct2", "argos", "mt-stage"):
+        rows.append(run_row(row, project, cache, model, args))
+        rows[-1]["articles"] = args.articles if row != "argos" else None
+    if not args.quick:
+        project = make_project(work / f"flow-{args.articles}", corpus, ("ru",), args.beam)
+        for row in ("flow", "rerun", "edit-1%"):
+            rows.append(run_row(row, project, cache, model, args))
+    if args.memory_articles:
+        tiny = ensure_models(cache, "copy", "tiny")
+        project = make_project(work / f"memory-{args.memory_articles}", ensure_corpus(cache, args.memory_articles),
+                               LANGS, args.beam)
+        rows.append(run_row("memory", project, cache, tiny, args))
+        rows.append(run_row("queue", project, cache, tiny, args))
+    summarize(rows)
+    print(f"\nbeam {args.beam}, int8, {os.cpu_count()} CPUs; corpus {args.articles} articles (seed 7)")
+    print_table(rows)
+    out = args.json or HERE / "results" / f"run-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"beam": args.beam, "cpus": os.cpu_count(), "articles": args.articles,
+                               "model": model, "rows": rows}, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwrote {out}")
+
+
+if __name__ == "__main__":
+    main()
