@@ -331,7 +331,8 @@ def run_row(row: str, project: Path, cache: Path, model: str, args: argparse.Nam
     done = subprocess.run(command, env=environment(cache, model), stdout=subprocess.PIPE, text=True, check=False)
     lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
     if done.returncode != 0 or not lines:
-        raise SystemExit(f"row {row} failed (exit {done.returncode}): {done.stdout[-2000:]}")
+        print(f"row {row} failed (exit {done.returncode})", file=sys.stderr)
+        return {"row": row, "model": model, "error": f"exit {done.returncode}"}
     result: dict[str, Any] = json.loads(lines[-1][len("RESULT "):])
     result.update(row=row, model=model)
     return result
@@ -383,6 +384,8 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         print(f"{r['row']:<10} {r['model']:<16} {r.get('articles', '') or '':>8} {r['sentences']:>9} {rate:>8} "
               f"{ratio:>7} {r['wall_s']:>8.2f} {r['peak_rss_mb']:>11.0f} {outside:>14}  {'; '.join(note)}")
     for r in rows:
+        if "error" in r:
+            print(f"{r['row']}: failed ({r['error']}), see its output above")
         if "queries_ms" in r:
             print("review queue on the memory run's store: "
                   + ", ".join(f"{k} {v} ms" for k, v in r["queries_ms"].items()))

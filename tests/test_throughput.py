@@ -144,3 +144,29 @@ def test_memory_stays_bounded_from_1000_to_10000_articles(tmp_path: Path) -> Non
     small, large = peaks["1000"], peaks["10000"]
     assert large[1] >= 9 * small[1]  # the second run really saw ten times the segments
     assert large[0] - small[0] < RSS_GROWTH_LIMIT_MB, peaks
+
+
+def test_a_sentence_another_run_put_in_memory_meanwhile_still_gets_its_translation(tmp_path: Path) -> None:
+    """Two batches of one language run at once and share a sentence: the second to finish finds
+    the engine's output already in the memory and must still store its own segment's draft."""
+    from tilmech.mt.base import MTResult
+    from tilmech.store import MemoryRow
+
+    project = make_project(tmp_path / "project", engine="pseudo")
+    rt = load_runtime(project)
+    services.ingest(rt)
+    engine = rt.engine(RU)
+    inner = engine.translate
+
+    def meanwhile(texts: Any, source: Any, target: Any, advance: Any = None) -> list[MTResult]:
+        results = inner(texts, source, target, advance)
+        with rt.store.session() as s:  # the other run stores the first sentence first
+            s.add(MemoryRow(source_hash=services._memory_key(texts[0]), lang="ru", engine="pseudo",
+                            source=texts[0], target=results[0].text, score=None))
+        return results
+
+    engine.translate = meanwhile  # type: ignore[method-assign]
+    report = services.translate_language(rt, "ru")
+    assert report.new == report.segments
+    assert len(services.review_list(rt, "ru")) == report.segments
+    rt.close()

@@ -378,12 +378,11 @@ def _translate_documents(rt: Runtime, lang: Language, engine_name: str, docs: li
                 MemoryRow.lang == lang.code, MemoryRow.engine == engine_name,
                 MemoryRow.source_hash.in_([_memory_key(t) for t in inputs]))))
             for text, result in zip(inputs, results, strict=True):
-                if _memory_key(text) in known:  # another run stored it meanwhile
-                    continue
-                s.add(MemoryRow(source_hash=_memory_key(text), lang=lang.code, engine=engine_name,
-                                source=text, target=result.text, score=result.score))
                 for sid in pending[text]:
                     outputs[sid] = (result.text, result.score, "mt")
+                if _memory_key(text) not in known:  # else another run stored it meanwhile
+                    s.add(MemoryRow(source_hash=_memory_key(text), lang=lang.code, engine=engine_name,
+                                    source=text, target=result.text, score=result.score))
 
     flagged = 0
     from_memory = 0
