@@ -1120,7 +1120,7 @@ def _release_row(s: object, release_id: int) -> ReleaseRow:
     from sqlalchemy.orm import Session
 
     assert isinstance(s, Session)
-    row = s.get(ReleaseRow, release_id)
+    row = s.get(ReleaseRow, release_id) if 0 < release_id < 2**63 else None
     if row is None:
         raise NotFound(f"no release {release_id}: see `tilmech release list`")
     return row
