@@ -104,7 +104,8 @@ def test_session_requests_need_the_csrf_token_and_tokens_do_not(app, rt: Runtime
 
 
 def test_openapi_describes_the_api(app) -> None:  # type: ignore[no-untyped-def]
-    paths = TestClient(app).get("/openapi.json").json()["paths"]
+    assert TestClient(app).get("/openapi.json").status_code == 401  # for signed-in users only
+    paths = signed_in(app, "aida").get("/openapi.json").json()["paths"]
     for path in ("/api/login", "/api/segments", "/api/segments/{segment_id}/{lang}",
                  "/api/segments/{segment_id}/{lang}/approve", "/api/releases", "/api/releases/{release_id}/approve"):
         assert path in paths

@@ -131,16 +131,18 @@ def load_article(path: Path, root: Path | None = None) -> Article:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(source, None, f"not UTF-8 text (byte {exc.start}): save the file as UTF-8") from None
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise InputError(source, line, f"not UTF-8 text (byte {exc.start}): save the file as UTF-8") from None
     return read_article(text, path.stem, source)
 
 
 def load_articles(folder: Path, root: Path | None = None, slugs: tuple[str, ...] | list[str] | None = None) -> list[Article]:
     """All articles of ``folder`` (``*.md``), sorted by slug; ``slugs`` selects some."""
-    return [load_article(p, root) for p in article_paths(folder, slugs)]
+    return [load_article(p, root) for p in article_paths(folder, slugs, root)]
 
 
-def article_paths(folder: Path, slugs: tuple[str, ...] | list[str] | None = None) -> list[Path]:
+def article_paths(folder: Path, slugs: tuple[str, ...] | list[str] | None = None,
+                  root: Path | None = None) -> list[Path]:
     """The files of :func:`load_articles`, unread: callers that stream load them a few at a time."""
     if not folder.is_dir():
         raise ConfigError(f"{folder}: content folder not found: create it and put the English articles (*.md) in it")
@@ -151,4 +153,10 @@ def article_paths(folder: Path, slugs: tuple[str, ...] | list[str] | None = None
         if missing:
             raise ConfigError(f"no article named {', '.join(missing)} in {folder.name}/ (known: {', '.join(sorted(known)) or 'none'})")
         paths = [known[s] for s in slugs]
+    inside = folder.resolve()
+    for path in paths:
+        if not path.resolve().is_relative_to(inside):
+            where = str(path.relative_to(root)) if root and path.is_relative_to(root) else str(path)
+            raise InputError(where, None, f"a link to {path.resolve()}, outside {folder.name}/: "
+                                          "put the article itself in the folder")
     return paths

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from typing import Any
 
-from .errors import Forbidden, UsageError
+from .errors import Forbidden, TooManyRequests, UsageError
 
 
 class Role(StrEnum):
@@ -89,3 +92,48 @@ def new_token() -> tuple[str, str]:
 
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+class SignInLimiter:
+    """Failed sign-ins allowed per user name and client, and per client, within a sliding window.
+
+    ``check`` before verifying a password (it refuses while over the limit),
+    ``failed`` after a wrong one, ``succeeded`` after a right one (which forgets that
+    name's failures). Kept in memory, per process.
+    """
+
+    def __init__(self, per_name: int = 5, per_client: int = 20, window: float = 300.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_name, self.per_client, self.window, self.clock = per_name, per_client, window, clock
+        self._failures: dict[tuple[str, str], list[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: tuple[str, str], now: float) -> list[float]:
+        times = [t for t in self._failures.get(key, ()) if now - t < self.window]
+        if times:
+            self._failures[key] = times
+        else:
+            self._failures.pop(key, None)
+        return times
+
+    def check(self, client: str, name: str) -> None:
+        now = self.clock()
+        with self._lock:
+            for key, limit in (((client, name.lower()), self.per_name), ((client, ""), self.per_client)):
+                times = self._recent(key, now)
+                if len(times) >= limit:
+                    wait = max(1, int(self.window - (now - times[0])) + 1)
+                    raise TooManyRequests(f"too many failed sign-ins: wait {wait} seconds, then try again", wait)
+
+    def failed(self, client: str, name: str) -> None:
+        now = self.clock()
+        with self._lock:
+            for key in ((client, name.lower()), (client, "")):
+                self._failures.setdefault(key, []).append(now)
+            if len(self._failures) > 10_000:  # forget the stale ones
+                for key in list(self._failures):
+                    self._recent(key, now)
+
+    def succeeded(self, client: str, name: str) -> None:
+        with self._lock:
+            self._failures.pop((client, name.lower()), None)

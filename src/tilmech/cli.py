@@ -140,7 +140,7 @@ def catalogs_update(ctx: Context, languages: tuple[str, ...]) -> None:
 
 @cli.group()
 def db() -> None:
-    """The store's schema."""
+    """The store: schema migrations, checks, backups."""
 
 
 @db.command("upgrade")
@@ -155,6 +155,33 @@ def db_upgrade(ctx: Context) -> None:
     finally:
         store.close()
     click.echo(f"store schema: {before or 'none'} → {head}" + (" (up to date)" if before == head else ""))
+
+
+@db.command("check")
+@pass_ctx
+def db_check(ctx: Context) -> None:
+    """Check the store: SQLite integrity, references, approved text, releases, history (exit 1 on a problem)."""
+    from .errors import WorkflowError
+    from .services import db_check as check
+
+    findings = check(ctx.runtime)
+    for finding in findings:
+        click.echo(str(finding))
+    if findings:
+        raise WorkflowError(f"the store has {len(findings)} problem{'s' if len(findings) > 1 else ''}: "
+                            "restore a backup (tilmech db backup) or repair the rows named above")
+    click.echo("store: no problems found")
+
+
+@db.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@pass_ctx
+def db_backup(ctx: Context, file: Path) -> None:
+    """Copy the SQLite store to a new FILE, consistently, even while the workbench or a flow writes."""
+    from .services import db_backup as backup
+
+    size = backup(ctx.runtime, file)
+    click.echo(f"store copied to {file} ({size:,} bytes)")
 
 
 @cli.command()
@@ -534,12 +561,12 @@ def xliff_export(ctx: Context, article: str, lang: str, version: str, output: Pa
 @pass_ctx
 def xliff_import(ctx: Context, file: Path) -> None:
     """Apply a translated XLIFF file; reports per segment what changed or why it was refused."""
-    from .errors import UsageError, WorkflowError
+    from .errors import WorkflowError
+    from .inputs import load_input
     from .services import xliff_import as do_import
 
-    if not file.is_file():
-        raise UsageError(f"{file}: no such file")
-    outcomes = do_import(ctx.runtime, file.read_text(encoding="utf-8-sig"), file.name)
+    text = load_input(file, ctx.runtime.settings.limits.import_bytes)
+    outcomes = do_import(ctx.runtime, text, file.name)
     for o in outcomes:
         click.echo(f"{o.segment_id}  {o.outcome}" + (f": {o.detail}" if o.detail else ""))
     refused = sum(o.outcome == "refused" for o in outcomes)

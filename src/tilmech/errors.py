@@ -81,6 +81,17 @@ class Forbidden(TilmechError):
     http_status = 403
 
 
+class TooManyRequests(TilmechError):
+    """Too many attempts (failed sign-ins) in a short time: wait, then try again."""
+
+    exit_code = 1
+    http_status = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class Conflict(WorkflowError):
     """Someone else changed the segment since it was loaded: nothing is overwritten."""
 

@@ -134,8 +134,8 @@ class SegmentedArticle:
             for i, (lead, sentence) in enumerate(zip(block.lead, block.sentences, strict=True)):
                 if i == 0:
                     units.append(lead)
-                elif sentence.segment is not None or block.sentences[i - 1].segment is not None:
-                    units.append(lang.sentence_joiner)
+                elif lead and (sentence.segment is not None or block.sentences[i - 1].segment is not None):
+                    units.append(lang.sentence_joiner)  # sentences glued in the source ("No..") stay glued
                 else:
                     units.append(lead)
                 if sentence.segment is None:

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import progress
-from .articles import Article, article_paths, load_article, load_articles, read_article
+from .articles import SLUG_RE, Article, article_paths, load_article, load_articles, read_article
 from .auth import (
     Role,
     User,
@@ -47,6 +47,7 @@ from .errors import (
 )
 from .glossary import Term, TermMatch
 from .importer import ImportResult, read_page
+from .inputs import decode_input, load_input
 from .languages import Language, get_language
 from .publish import PublishReport, build_catalog, build_locale, open_target
 from .review import State, after_edit, approve, parse_state, send_back
@@ -67,6 +68,7 @@ from .store import (
     UserRow,
     utcnow,
 )
+from .store.integrity import StoreFinding, backup_store, check_store
 
 # -- ingest ------------------------------------------------------------------
 
@@ -101,20 +103,20 @@ def iter_documents(rt: Runtime, slugs: Sequence[str] | None = None,
     """:func:`load_documents` a ``chunk`` of articles at a time: memory stays bounded by the chunk,
     not by the size of the corpus."""
     settings = rt.settings
-    paths = article_paths(settings.content_dir, list(slugs) if slugs else None)
+    paths = article_paths(settings.content_dir, list(slugs) if slugs else None, settings.root)
     for start in range(0, len(paths), chunk):
         yield [_segmented(load_article(p, settings.root)) for p in paths[start : start + chunk]]
 
 
 def count_documents(rt: Runtime, slugs: Sequence[str] | None = None) -> int:
-    return len(article_paths(rt.settings.content_dir, list(slugs) if slugs else None))
+    return len(article_paths(rt.settings.content_dir, list(slugs) if slugs else None, rt.settings.root))
 
 
 def check_documents(rt: Runtime, slugs: Sequence[str] | None = None) -> int:
     """Read every article (all, or those named) and raise the first error (file, line, what to do);
     returns how many there are. Reads one at a time and keeps none."""
     settings = rt.settings
-    paths = article_paths(settings.content_dir, list(slugs) if slugs else None)
+    paths = article_paths(settings.content_dir, list(slugs) if slugs else None, settings.root)
     for path in paths:
         load_article(path, settings.root)
     return len(paths)
@@ -214,19 +216,30 @@ def import_page(rt: Runtime, location: str, slug: str, force: bool = False) -> I
     """Import a page of the site (a file or a URL; HTML or its text) as ``content/en/<slug>.md``."""
     import urllib.request
 
+    if not SLUG_RE.match(slug):
+        raise UsageError(f"bad --slug {slug!r}: use lower-case letters, digits and hyphens (e.g. smart-classroom)")
+    limit = rt.settings.limits.import_bytes
     if re.match(r"^https?://", location):
         try:
             with urllib.request.urlopen(location, timeout=30) as response:
-                raw = response.read(5_000_000)
+                raw = response.read(limit + 1)
                 charset = response.headers.get_content_charset() or "utf-8"
         except OSError as exc:
             raise EnvironmentNotReady(f"{location}: cannot fetch it ({exc}): save the page and import the file") from None
-        text, html = raw.decode(charset, errors="replace"), True
+        if len(raw) > limit:
+            decode_input(raw, location, limit)  # refused: too large
+        try:
+            text = raw.decode(charset, errors="replace")
+        except LookupError:  # a charset Python does not know
+            text = raw.decode("utf-8", errors="replace")
+        html = True
     else:
         path = Path(location)
         if not path.is_file():
             raise UsageError(f"{location}: no such file")
-        text = path.read_text(encoding="utf-8-sig", errors="replace")
+        if path.stat().st_size > limit:
+            load_input(path, limit)  # refused: too large
+        text = path.read_bytes().decode("utf-8-sig", errors="replace")
         html = path.suffix.lower() in (".html", ".htm") or bool(re.search(r"<(html|body|p|h1)\b", text[:2000], re.I))
     known = frozenset(f for t in rt.glossary.terms for f in (*t.forms, *(r for c in t.translations.values()
                                                                         for r in (c.term, *c.allowed))))
@@ -360,88 +373,114 @@ def _translate_documents(rt: Runtime, lang: Language, engine_name: str, docs: li
         else:
             pending.setdefault(protected[seg.id].text, []).append(seg.id)
 
+    # what needs no engine is stored first; then the engine's output batch by batch, each batch one
+    # transaction with its memory entries: a run killed midway loses at most the batch in flight
+    tally = _Tally()
+    known = [seg for seg in todo if seg.id in outputs]
+    if known:
+        with rt.store.session() as s:
+            _store_drafts(s, rt, lang, engine_name, known, outputs, protected, approved, tally)
     calls_before = 0
     engine = None
     if pending:
         engine = rt.engine(lang)
         calls_before = engine.calls
         inputs = list(pending)
-        try:
-            results = engine.translate(inputs, source, lang, meter.segments)
-        except TilmechError:
-            raise
-        except Exception as exc:  # name the segment that breaks the engine
-            raise _engine_failure(engine, inputs, pending, todo, source, lang, exc) from exc
-        with rt.store.session() as s:
-            rt.store.lock(s, f"memory-{lang.code}")
-            known = set(s.scalars(select(MemoryRow.source_hash).where(
-                MemoryRow.lang == lang.code, MemoryRow.engine == engine_name,
-                MemoryRow.source_hash.in_([_memory_key(t) for t in inputs]))))
-            for text, result in zip(inputs, results, strict=True):
-                for sid in pending[text]:
-                    outputs[sid] = (result.text, result.score, "mt")
-                if _memory_key(text) not in known:  # else another run stored it meanwhile
-                    s.add(MemoryRow(source_hash=_memory_key(text), lang=lang.code, engine=engine_name,
-                                    source=text, target=result.text, score=result.score))
-
-    flagged = 0
-    from_memory = 0
-    per_article: dict[str, list[int]] = {}
-    with rt.store.session() as s:
-        rt.store.lock(s, f"translations-{lang.code}")
-        # an edited sentence keeps its approved translation, to be checked again ("stale")
-        previous = {sid: text for sid, text in s.execute(
-            select(SegmentRow.id, TranslationRow.text)
-            .join(TranslationRow, TranslationRow.segment_id == SegmentRow.previous_id)
-            .where(SegmentRow.id.in_([x.id for x in todo]), TranslationRow.lang == lang.code,
-                   TranslationRow.state == State.APPROVED.value))}
-        # another run (a second worker) may have translated some of these meanwhile: keep its work
-        meanwhile = set(s.scalars(select(TranslationRow.segment_id).where(
-            TranslationRow.lang == lang.code, TranslationRow.segment_id.in_([x.id for x in todo]))))
-        todo = [seg for seg in todo if seg.id not in meanwhile]
-        rows: list[TranslationRow] = []
-        for seg in todo:
-            raw, score, origin = outputs[seg.id]
-            lost: tuple[TermMatch, ...] = ()
-            uncertain: tuple[TermMatch, ...] = ()
-            if origin == "memory" and seg.text in approved and raw == approved[seg.text]:
-                text = raw
-            else:
-                restored = rt.matcher.restore(raw, protected[seg.id], lang.code)
-                text, lost, uncertain = restored.text, restored.lost, restored.uncertain
-            findings = check_translation(seg, text, lang, rt.matcher)
-            findings += [Finding("term-lost", Severity.FUNCTIONAL,
-                                 f"MT lost glossary term {m.text!r}: insert {m.term.rendering(lang.code)!r}")
-                         for m in lost]
-            findings += [Finding("term-case", Severity.FUNCTIONAL,
-                                 f"the grammatical case of {m.term.rendering(lang.code)!r} ({m.text!r}) could not be "
-                                 f"told: it is in its base form, check it")
-                         for m in uncertain]
-            flagged += bool(findings)
-            from_memory += origin == "memory"
-            counts = per_article.setdefault(seg.article, [0, 0, 0])
-            counts[0 if origin != "memory" else 1] += 1
-            counts[2] += bool(findings)
-            state, current = State.DRAFT, text
-            if seg.id in previous:
-                state, current = State.STALE, previous[seg.id]
-                findings = check_translation(seg, current, lang, rt.matcher)
-            rows.append(TranslationRow(segment_id=seg.id, lang=lang.code, machine=text, text=current,
-                                       state=state.value, origin=origin, engine=engine_name, score=score,
-                                       qa=[f.to_dict() for f in findings], updated_by=rt.user))
-        s.add_all(rows)
-        s.flush()  # one multi-row INSERT for the chunk, which also gives the rows their ids
-        s.add_all([HistoryRow(translation_id=row.id, who=rt.user, action="translate", before_text=None,
-                              after_text=row.text, before_state=None, after_state=row.state,
-                              note=f"{row.origin} ({engine_name})" + (
-                                  "; the English changed: the approved translation of the old text kept"
-                                  if row.state == State.STALE.value else ""))
-                   for row in rows])
+        # by length, so that each step's batches hold sentences of like length (little padding)
+        inputs = sorted(pending, key=len)
+        step = max(1, rt.settings.mt.max_batch_size) * 4
+        for start in range(0, len(inputs), step):
+            chunk = inputs[start : start + step]
+            try:
+                results = engine.translate(chunk, source, lang, meter.segments)
+            except TilmechError:
+                raise
+            except Exception as exc:  # name the segment that breaks the engine
+                raise _engine_failure(engine, chunk, pending, todo, source, lang, exc) from exc
+            with rt.store.session() as s:
+                rt.store.lock(s, f"memory-{lang.code}")
+                stored = set(s.scalars(select(MemoryRow.source_hash).where(
+                    MemoryRow.lang == lang.code, MemoryRow.engine == engine_name,
+                    MemoryRow.source_hash.in_([_memory_key(t) for t in chunk]))))
+                for text, result in zip(chunk, results, strict=True):
+                    for sid in pending[text]:
+                        outputs[sid] = (result.text, result.score, "mt")
+                    if _memory_key(text) not in stored:  # else another run stored it meanwhile
+                        s.add(MemoryRow(source_hash=_memory_key(text), lang=lang.code, engine=engine_name,
+                                        source=text, target=result.text, score=result.score))
+                done = {sid for text in chunk for sid in pending[text]}
+                _store_drafts(s, rt, lang, engine_name, [seg for seg in todo if seg.id in done], outputs,
+                              protected, approved, tally)
     meter.segments(len(segments) - len(pending))  # the engine advanced the meter by what it translated
     calls = (engine.calls - calls_before) if engine is not None else 0
-    return TranslateReport(lang.code, engine_name, len(docs), len(segments), len(todo) - from_memory,
-                           from_memory, len(segments) - len(todo), flagged, calls,
-                           tuple(ArticleCounts(a, *c) for a, c in sorted(per_article.items())))
+    return TranslateReport(lang.code, engine_name, len(docs), len(segments), tally.stored - tally.from_memory,
+                           tally.from_memory, len(segments) - tally.stored, tally.flagged, calls,
+                           tuple(ArticleCounts(a, *c) for a, c in sorted(tally.per_article.items())))
+
+
+@dataclass
+class _Tally:
+    stored: int = 0
+    from_memory: int = 0
+    flagged: int = 0
+    per_article: dict[str, list[int]] = dataclasses.field(default_factory=dict)
+
+
+def _store_drafts(s: Session, rt: Runtime, lang: Language, engine_name: str, todo: list[Segment],
+                  outputs: dict[str, tuple[str, float | None, str]], protected: dict[str, Any],
+                  approved: dict[str, str], tally: _Tally) -> None:
+    """Add the draft translation (with QA and its first history entry) of each segment that has none."""
+    rt.store.lock(s, f"translations-{lang.code}")
+    # an edited sentence keeps its approved translation, to be checked again ("stale")
+    previous = {sid: text for sid, text in s.execute(
+        select(SegmentRow.id, TranslationRow.text)
+        .join(TranslationRow, TranslationRow.segment_id == SegmentRow.previous_id)
+        .where(SegmentRow.id.in_([x.id for x in todo]), TranslationRow.lang == lang.code,
+               TranslationRow.state == State.APPROVED.value))}
+    # another run (a second worker) may have translated some of these meanwhile: keep its work
+    meanwhile = set(s.scalars(select(TranslationRow.segment_id).where(
+        TranslationRow.lang == lang.code, TranslationRow.segment_id.in_([x.id for x in todo]))))
+    rows: list[TranslationRow] = []
+    for seg in todo:
+        if seg.id in meanwhile:
+            continue
+        raw, score, origin = outputs[seg.id]
+        lost: tuple[TermMatch, ...] = ()
+        uncertain: tuple[TermMatch, ...] = ()
+        if origin == "memory" and seg.text in approved and raw == approved[seg.text]:
+            text = raw
+        else:
+            restored = rt.matcher.restore(raw, protected[seg.id], lang.code)
+            text, lost, uncertain = restored.text, restored.lost, restored.uncertain
+        findings = check_translation(seg, text, lang, rt.matcher)
+        findings += [Finding("term-lost", Severity.FUNCTIONAL,
+                             f"MT lost glossary term {m.text!r}: insert {m.term.rendering(lang.code)!r}")
+                     for m in lost]
+        findings += [Finding("term-case", Severity.FUNCTIONAL,
+                             f"the grammatical case of {m.term.rendering(lang.code)!r} ({m.text!r}) could not be "
+                             f"told: it is in its base form, check it")
+                     for m in uncertain]
+        tally.stored += 1
+        tally.flagged += bool(findings)
+        tally.from_memory += origin == "memory"
+        counts = tally.per_article.setdefault(seg.article, [0, 0, 0])
+        counts[0 if origin != "memory" else 1] += 1
+        counts[2] += bool(findings)
+        state, current = State.DRAFT, text
+        if seg.id in previous:
+            state, current = State.STALE, previous[seg.id]
+            findings = check_translation(seg, current, lang, rt.matcher)
+        rows.append(TranslationRow(segment_id=seg.id, lang=lang.code, machine=text, text=current,
+                                   state=state.value, origin=origin, engine=engine_name, score=score,
+                                   qa=[f.to_dict() for f in findings], updated_by=rt.user))
+    s.add_all(rows)
+    s.flush()  # one multi-row INSERT, which also gives the rows their ids
+    s.add_all([HistoryRow(translation_id=row.id, who=rt.user, action="translate", before_text=None,
+                          after_text=row.text, before_state=None, after_state=row.state,
+                          note=f"{row.origin} ({engine_name})" + (
+                              "; the English changed: the approved translation of the old text kept"
+                              if row.state == State.STALE.value else ""))
+               for row in rows])
 
 
 # -- interface strings ---------------------------------------------------------------------
@@ -505,9 +544,7 @@ def glossary_import(rt: Runtime, path: Path, into: Path | None = None) -> Import
     """
     from .glossary import exchange, load_glossary, read_glossary
 
-    if not path.is_file():
-        raise UsageError(f"{path}: no such file")
-    text = path.read_text(encoding="utf-8-sig")
+    text = load_input(path, rt.settings.limits.import_bytes)
     suffix = path.suffix.lower()
     if suffix in (".tbx", ".xml"):
         imported = exchange.read_tbx(text, path.name)
@@ -1162,7 +1199,7 @@ def _release_row(s: object, release_id: int) -> ReleaseRow:
     from sqlalchemy.orm import Session
 
     assert isinstance(s, Session)
-    row = s.get(ReleaseRow, release_id)
+    row = s.get(ReleaseRow, release_id) if 0 < release_id < 2**63 else None
     if row is None:
         raise NotFound(f"no release {release_id}: see `tilmech release list`")
     return row
@@ -1252,6 +1289,19 @@ def stats(rt: Runtime) -> dict[str, dict[str, int]]:
         for lang, state, count in rows:
             out.setdefault(lang, {})[state] = count
         return out
+
+
+# -- the store ----------------------------------------------------------------------------------
+
+
+def db_check(rt: Runtime) -> list[StoreFinding]:
+    """Every problem of the store (integrity, references, approved text, releases, history); empty: sound."""
+    return check_store(rt.store)
+
+
+def db_backup(rt: Runtime, dest: Path) -> int:
+    """A consistent copy of the SQLite store in the new file ``dest``, made while others may write; its size."""
+    return backup_store(rt.store, Path(dest))
 
 
 # -- publish ------------------------------------------------------------------------------------

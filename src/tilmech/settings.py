@@ -58,6 +58,12 @@ class ImportSettings(_Model):
         description="Patterns (regular expressions) of the site's boilerplate lines, dropped by import-html.")
 
 
+class LimitSettings(_Model):
+    upload_bytes: int = Field(5_000_000, ge=1, description="Largest file the workbench accepts as an upload (XLIFF).")
+    import_bytes: int = Field(20_000_000, ge=1, description="Largest file read by an import: XLIFF, TBX, CSV, "
+                                                            "HTML pages.")
+
+
 class Settings(_Model):
     """The validated contents of tilmech.yaml plus the folder it lives in."""
 
@@ -74,6 +80,7 @@ class Settings(_Model):
     mt: MTSettings = Field(default_factory=MTSettings)  # type: ignore[arg-type]
     site: SiteSettings = Field(default_factory=SiteSettings)  # type: ignore[arg-type]
     html_import: ImportSettings = Field(default_factory=ImportSettings)  # type: ignore[arg-type]
+    limits: LimitSettings = Field(default_factory=LimitSettings)  # type: ignore[arg-type]
     workbench_url: str = Field("http://127.0.0.1:8000", description="Where the review workbench is served, for links in "
                                                                    "flow run summaries.")
     root: Path = Field(Path("."), exclude=True, description="Folder of tilmech.yaml (not a key of the file).")

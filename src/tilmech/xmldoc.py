@@ -15,11 +15,26 @@ def read_xml(text: str, source: str) -> ET.Element:
     from defusedxml.ElementTree import fromstring
 
     try:
-        return fromstring(text.encode("utf-8"))
+        root = fromstring(text.encode("utf-8"))
     except DefusedXmlException as exc:
         raise InputError(source, None, f"refused: {exc}") from None
     except ET.ParseError as exc:
         raise InputError(source, exc.position[0], f"invalid XML: {exc}") from None
+    _check_depth(root, source)
+    return root
+
+
+MAX_DEPTH = 64  # elements inside elements; TBX and XLIFF need about ten
+
+
+def _check_depth(root: ET.Element, source: str) -> None:
+    level = [root]
+    for _ in range(MAX_DEPTH + 1):
+        level = [c for e in level for c in e]
+        if not level:
+            return
+    raise InputError(source, None, f"elements nested more than {MAX_DEPTH} deep: not a TBX or XLIFF document "
+                                   "of ours; export it again")
 
 
 def local_name(tag: str) -> str:

@@ -51,13 +51,23 @@ def format_path(path: Path_) -> str:
     return out
 
 
+MAX_VALUES = 100_000  # values of one document, aliases expanded: refuses "billion laughs" alias bombs
+
+
 def read_yaml(text: str, source: str, *, line_offset: int = 0) -> YamlDoc:
     """Parse ``text`` (named ``source`` in errors) into a :class:`YamlDoc`."""
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:  # a control character such as NUL
+        at = text.count("\n", 0, exc.position) + 1 + line_offset
+        raise InputError(source, at, f"invalid YAML: character #x{exc.character:04x} is not allowed: "
+                                       "remove it") from None
     lines: dict[Path_, int] = {}
     try:
         try:
             node = loader.get_single_node()
+        except RecursionError:
+            raise InputError(source, None, "invalid YAML: nested too deeply") from None
         except yaml.MarkedYAMLError as exc:
             # an unclosed quote or bracket is best shown where it opens; anything else where it broke
             opened = exc.context and ("quoted" in exc.context or "flow" in exc.context)
@@ -72,6 +82,9 @@ def read_yaml(text: str, source: str, *, line_offset: int = 0) -> YamlDoc:
 
         def build(n: yaml.Node, path: Path_) -> Any:
             lines[path] = n.start_mark.line + 1 + line_offset
+            if len(lines) > MAX_VALUES:
+                raise InputError(source, lines[path], f"more than {MAX_VALUES:,} values once aliases are expanded: "
+                                                      "write the document without aliases (*name)")
             if isinstance(n, yaml.MappingNode):
                 loader.flatten_mapping(n)
                 result: dict[Any, Any] = {}
@@ -100,7 +113,15 @@ def read_yaml(text: str, source: str, *, line_offset: int = 0) -> YamlDoc:
                 raise InputError(source, lines[path],
                                  f"{format_path(path) or 'value'}: {n.value!r} is not a valid {what}: {exc}") from None
 
-        data = build(node, ())
+        try:
+            data = build(node, ())
+        except RecursionError:
+            raise InputError(source, None, "invalid YAML: nested too deeply") from None
+        except yaml.MarkedYAMLError as exc:  # e.g. a merge key (<<) given something else than a mapping
+            mark = exc.problem_mark or exc.context_mark
+            problem = "; ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
+            raise InputError(source, mark.line + 1 + line_offset if mark else None,
+                             f"invalid YAML: {problem}") from None
     finally:
         loader.dispose()
     return YamlDoc(data, source, lines)

@@ -226,7 +226,15 @@ def write_csv(terms: Sequence[Term], languages: Sequence[str]) -> str:
 
 
 def read_csv(text: str, source: str) -> list[Term]:
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        return _read_csv(reader, source)
+    except csv.Error as exc:
+        raise InputError(source, reader.line_num or None, f"invalid CSV: {exc}: check the quotes of that line "
+                                                          "(a quote inside a field is written twice)") from None
+
+
+def _read_csv(reader: csv.DictReader[str], source: str) -> list[Term]:
     missing = [c for c in ("id", "en") if c not in (reader.fieldnames or [])]
     if missing:
         raise InputError(source, 1, f"the header row needs the columns {', '.join(missing)}")

@@ -95,6 +95,21 @@ def _environment(translations: NullTranslations) -> Environment:
     return env
 
 
+def safe_html(markdown: str) -> str:
+    """The article body as HTML with nothing executable left: raw HTML is sanitized (nh3), so
+    ``<script>``, ``on*`` attributes and ``javascript:`` links never reach a published page."""
+    import nh3
+
+    tags = set(nh3.ALLOWED_TAGS) | {"h1", "h2", "h3", "h4", "h5", "h6", "img", "figure", "figcaption"}
+    attributes = {tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()}
+    attributes["*"] = attributes.get("*", set()) | {"class", "id", "title", "lang", "dir"}
+    attributes["img"] = attributes.get("img", set()) | {"src", "alt", "title", "width", "height"}
+    attributes["a"] = attributes.get("a", set()) | {"href", "title"}
+    attributes["ol"] = attributes.get("ol", set()) | {"start"}
+    return nh3.clean(render_html(markdown), tags=tags, attributes=attributes, link_rel=None,
+                     url_schemes={"http", "https", "mailto"})
+
+
 def localized_date(article: Article, lang: Language) -> str:
     return format_date(article.date, format="long", locale=lang.locale)
 
@@ -129,7 +144,7 @@ def build_locale(lang: Language, articles: dict[str, Article], available: dict[s
         files[md_name] = write_article(
             article, lang=lang.code, original=None if lang.code == source_lang else article.slug).encode()
         page = env.get_template("article.html").render(
-            lang=lang, article=article, date_localized=date_localized, body_html=Markup(render_html(article.body)),
+            lang=lang, article=article, date_localized=date_localized, body_html=Markup(safe_html(article.body)),
             alternates=alternates(html_name, article.slug))
         files[html_name] = page.encode()
         entry: dict[str, Any] = {"slug": article.slug, "title": article.title, "date": article.date.isoformat(),
@@ -168,7 +183,7 @@ def _feed(lang: Language, articles: list[Article], translations: NullTranslation
         "url": f"{a.slug}.html",
         "title": a.title,
         "summary": a.summary,
-        "content_html": render_html(a.body),
+        "content_html": safe_html(a.body),
         "date_published": f"{a.date.isoformat()}T00:00:00Z",
         "tags": list(a.tags),
         "language": lang.bcp47,
@@ -180,6 +195,16 @@ def _feed(lang: Language, articles: list[Article], translations: NullTranslation
 
 
 # -- writing, atomically ---------------------------------------------------------------------
+
+
+def bundle_path(rel: str) -> str:
+    """``rel`` if it names a file inside a release folder; an absolute path or ``..`` is refused."""
+    parts = rel.replace("\\", "/").split("/")
+    if not rel or rel.startswith(("/", "\\")) or ":" in parts[0] or any(p in ("", ".", "..") for p in parts):
+        from ..errors import UsageError
+
+        raise UsageError(f"{rel!r}: not a path inside a release folder")
+    return rel
 
 
 def write_release(dest: Path, release: int, bundles: dict[str, dict[str, bytes]],
@@ -196,7 +221,7 @@ def write_release(dest: Path, release: int, bundles: dict[str, dict[str, bytes]]
     try:
         for locale, files in bundles.items():
             for rel, data in files.items():
-                path = staging / locale / rel
+                path = staging / bundle_path(locale) / bundle_path(rel)
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(data)
         if build_info is not None:
@@ -291,7 +316,10 @@ class LocalTarget(Target):
         return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
 
     def read(self, release: int, path: str) -> bytes | None:
-        file = self.root / "releases" / str(release) / path
+        folder = (self.root / "releases" / str(release)).resolve()
+        file = (folder / bundle_path(path)).resolve()
+        if not file.is_relative_to(folder):  # a link out of the release folder
+            return None
         return file.read_bytes() if file.is_file() else None
 
 
@@ -419,7 +447,7 @@ def rollback(dest: Path | str, release: int | None = None) -> int:
 
 def verify_release(dest: Path | str, release: int) -> list[str]:
     """Every file of every locale against its manifest's sha256 and size; problems, or an empty list."""
-    from ..errors import NotFound
+    from ..errors import NotFound, UsageError
 
     target = open_target(dest)
     if release not in target.releases():
@@ -432,8 +460,14 @@ def verify_release(dest: Path | str, release: int) -> list[str]:
         if raw is None:
             problems.append(f"{locale}/{MANIFEST} is missing")
             continue
-        manifest = json.loads(raw)
-        listed = {entry["path"] for entry in manifest["files"]}
+        try:
+            manifest = json.loads(raw)
+            listed = {str(entry["path"]) for entry in manifest["files"]}
+            for entry in manifest["files"]:
+                bundle_path(str(entry["path"]))
+        except (ValueError, KeyError, TypeError, UsageError) as exc:
+            problems.append(f"{locale}/{MANIFEST}: not a valid manifest ({exc})")
+            continue
         for entry in manifest["files"]:
             data = target.read(release, f"{locale}/{entry['path']}")
             if data is None:

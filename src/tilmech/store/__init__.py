@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import EnvironmentNotReady
@@ -88,8 +88,10 @@ class Store:
         try:
             if check:
                 self._ensure_schema()
-        except OperationalError as exc:
-            raise EnvironmentNotReady(f"cannot open the store {url!r}: {exc.orig}") from None
+        except DatabaseError as exc:  # unreachable, locked, or not a database (damaged)
+            raise EnvironmentNotReady(f"cannot open the store {url!r}: {exc.orig}"
+                                      + ("" if isinstance(exc, OperationalError) else
+                                         ": restore a backup (tilmech db backup) or run `tilmech db check`")) from None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     # -- schema: Alembic migrations -------------------------------------------------------

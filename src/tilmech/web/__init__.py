@@ -2,14 +2,18 @@
 
 ``create_app(runtime)`` builds the FastAPI application. Pages and ``/api/`` call
 :mod:`tilmech.services` with a runtime acting as the signed-in user, so roles are
-enforced in one place. Sessions are signed cookies; every state-changing request
-made with the session cookie carries the session's CSRF token (a form field or the
-``X-CSRF-Token`` header). API clients may instead send ``Authorization: Bearer TOKEN``.
+enforced in one place. Sessions are signed cookies (HttpOnly, SameSite=Strict, and
+Secure when served over HTTPS); every state-changing request made with the session
+cookie carries the session's CSRF token (a form field or the ``X-CSRF-Token``
+header). API clients may instead send ``Authorization: Bearer TOKEN``. Everything but
+the sign-in page and the static files needs a signed-in user; failed sign-ins are
+rate-limited; every response carries a Content-Security-Policy without inline script.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -22,13 +26,13 @@ from pydantic import BaseModel, Field
 from starlette.middleware.sessions import SessionMiddleware
 
 from .. import services
-from ..auth import User
-from ..errors import Conflict, Forbidden, TilmechError, Unauthorized, UsageError
+from ..auth import SignInLimiter, User
+from ..errors import Conflict, Forbidden, TilmechError, TooManyRequests, Unauthorized
+from ..inputs import decode_input
 from ..runtime import Runtime
 
 HERE = Path(__file__).resolve().parent
 MAX_TEXT = 20_000  # characters of one segment's text
-MAX_UPLOAD = 5_000_000  # bytes of an uploaded XLIFF file
 
 
 class Login(BaseModel):
@@ -61,11 +65,46 @@ def _data(value: Any) -> Any:
     return value
 
 
-def create_app(rt: Runtime) -> FastAPI:
-    app = FastAPI(title="Tilmech workbench", version="1", docs_url="/api/docs", redoc_url=None,
-                  openapi_url="/openapi.json")
-    app.add_middleware(SessionMiddleware, secret_key=services.secret_key(rt), session_cookie="tilmech_session",
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+       "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+SESSION_COOKIE = "tilmech_session"
+
+
+class SecurityHeaders:
+    """Security headers on every response; over HTTPS, the session cookie marked Secure (and HSTS)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        https = scope.get("scheme") == "https"
+
+        async def send_with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", [])
+                           if k.lower() not in (b"content-security-policy", b"x-content-type-options",
+                                                b"x-frame-options", b"referrer-policy")]
+                if https:
+                    headers = [(k, v + b"; Secure" if k.lower() == b"set-cookie" and b"secure" not in v.lower()
+                                else v) for k, v in headers]
+                    headers.append((b"strict-transport-security", b"max-age=31536000"))
+                headers += [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
+                            (b"x-frame-options", b"DENY"), (b"referrer-policy", b"same-origin")]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(rt: Runtime, limiter: SignInLimiter | None = None) -> FastAPI:
+    app = FastAPI(title="Tilmech workbench", version="1", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(SessionMiddleware, secret_key=services.secret_key(rt), session_cookie=SESSION_COOKIE,
                        same_site="strict", https_only=False, max_age=12 * 3600)
+    app.add_middleware(SecurityHeaders)
+    limiter = limiter or SignInLimiter()
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=HERE / "templates")
 
@@ -94,6 +133,22 @@ def create_app(rt: Runtime) -> FastAPI:
         if not expected or not sent or not secrets.compare_digest(str(expected), sent):
             raise Forbidden("the form has expired (CSRF check failed): reload the page and try again")
 
+    def sign_in(request: Request, name: str, password: str) -> User:
+        """Check the password, within the rate limit of failed attempts."""
+        client = request.client.host if request.client else "?"
+        limiter.check(client, name)
+        try:
+            user = services.authenticate(rt, name, password)
+        except Unauthorized:
+            limiter.failed(client, name)
+            raise
+        limiter.succeeded(client, name)
+        return user
+
+    async def upload_text(file: UploadFile) -> str:
+        limit = rt.settings.limits.upload_bytes
+        return decode_input(await file.read(limit + 1), _upload_name(file), limit, "limits.upload_bytes")
+
     def acting(user: User = Depends(signed_in)) -> Runtime:
         return rt.acting_as(user)
 
@@ -105,11 +160,12 @@ def create_app(rt: Runtime) -> FastAPI:
 
     @app.exception_handler(TilmechError)
     async def tilmech_error(request: Request, exc: TilmechError) -> Response:
-        if request.url.path.startswith("/api/"):
+        if request.url.path.startswith("/api/") or request.url.path == "/openapi.json":
             body: dict[str, Any] = {"status": exc.http_status, "type": type(exc).__name__, "message": str(exc)}
             if isinstance(exc, Conflict):
                 body.update(current_text=exc.current_text, current_version=exc.current_version)
-            return JSONResponse({"error": body}, status_code=exc.http_status)
+            headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+            return JSONResponse({"error": body}, status_code=exc.http_status, headers=headers)
         if isinstance(exc, Unauthorized) and request.method == "GET":
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
         return templates.TemplateResponse(request, "error.html", {"message": str(exc), "user": None},
@@ -117,15 +173,21 @@ def create_app(rt: Runtime) -> FastAPI:
 
     # -- JSON API ---------------------------------------------------------------------------
 
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi(user: User = Depends(signed_in)) -> JSONResponse:
+        return JSONResponse(app.openapi())
+
     @app.post("/api/login", tags=["session"])
     def api_login(body: Login, request: Request) -> dict[str, Any]:
-        user = services.authenticate(rt, body.name, body.password)
+        user = sign_in(request, body.name, body.password)
         request.session.clear()
         request.session["user"] = user.name
         return {"user": _data(user), "csrf": csrf_token(request)}
 
     @app.post("/api/logout", tags=["session"])
     def api_logout(request: Request) -> dict[str, bool]:
+        if request.session.get("user"):
+            check_csrf(request, request.headers.get("x-csrf-token"))
         request.session.clear()
         return {"ok": True}
 
@@ -186,10 +248,7 @@ def create_app(rt: Runtime) -> FastAPI:
 
     @app.post("/api/xliff", tags=["xliff"])
     async def api_xliff_import(request: Request, file: UploadFile, r: Runtime = Depends(mutating)) -> list[dict[str, Any]]:
-        data = await file.read(MAX_UPLOAD + 1)
-        if len(data) > MAX_UPLOAD:
-            raise UsageError(f"{file.filename}: larger than {MAX_UPLOAD // 1_000_000} MB")
-        return _data(services.xliff_import(r, data.decode("utf-8-sig"), file.filename or "upload.xlf"))
+        return _data(services.xliff_import(r, await upload_text(file), _upload_name(file)))
 
     # -- pages ------------------------------------------------------------------------------
 
@@ -205,10 +264,12 @@ def create_app(rt: Runtime) -> FastAPI:
     def login_form(request: Request, name: str = Form(...), password: str = Form(...),
                    next: str = Form("/")) -> Response:
         try:
-            user = services.authenticate(rt, name, password)
-        except Unauthorized as exc:
+            user = sign_in(request, name, password)
+        except (Unauthorized, TooManyRequests) as exc:
+            headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
             return templates.TemplateResponse(request, "login.html",
-                                              {"user": None, "next": _local(next), "error": str(exc)}, status_code=401)
+                                              {"user": None, "next": _local(next), "error": str(exc)},
+                                              status_code=exc.http_status, headers=headers)
         request.session.clear()
         request.session["user"] = user.name
         return RedirectResponse(_local(next), status_code=303)
@@ -257,10 +318,7 @@ def create_app(rt: Runtime) -> FastAPI:
     async def editor_xliff_import(request: Request, article: str, lang: str, file: UploadFile,
                                   csrf: str = Form(""), user: User = Depends(signed_in)) -> HTMLResponse:
         check_csrf(request, csrf)
-        data = await file.read(MAX_UPLOAD + 1)
-        if len(data) > MAX_UPLOAD:
-            raise UsageError(f"{file.filename}: larger than {MAX_UPLOAD // 1_000_000} MB")
-        outcomes = services.xliff_import(rt.acting_as(user), data.decode("utf-8-sig"), file.filename or "upload.xlf")
+        outcomes = services.xliff_import(rt.acting_as(user), await upload_text(file), _upload_name(file))
         return page(request, "imported.html", user, article=article, lang=lang, outcomes=outcomes)
 
     @app.get("/releases", response_class=HTMLResponse, include_in_schema=False)
@@ -285,6 +343,14 @@ def create_app(rt: Runtime) -> FastAPI:
     return app
 
 
+def _upload_name(file: UploadFile) -> str:
+    """The uploaded file's own name, for messages: no folders, no control characters, not too long."""
+    name = re.split(r"[\\/]", file.filename or "")[-1]
+    name = "".join(ch for ch in name if ch.isprintable())[:100]
+    return name or "upload.xlf"
+
+
 def _local(target: str) -> str:
     """Only redirect within the workbench."""
-    return target if target.startswith("/") and not target.startswith("//") else "/"
+    safe = target.startswith("/") and target[1:2] not in ("/", "\\") and target.isprintable()
+    return target if safe else "/"

@@ -1,0 +1,62 @@
+"""Run the real ``tilmech`` command in this process, with the pseudo engine logging what it is sent.
+
+    python crash_runner.py ENGINE_LOG DELAY_SECONDS -- tilmech-arguments...
+
+Every text the engine receives is appended to ENGINE_LOG (one JSON line: language,
+text) and flushed to disk before it is translated, and each text takes DELAY_SECONDS,
+so that a test can kill this process (SIGKILL) while it works and then tell which
+texts a later run sends to the engine again. With ``SLOW_CHANGE=SECONDS`` in the
+environment each change of a translation (edit, approve, send back) also takes that
+long and logs a line ``{"change": ...}`` first, so a multi-row change can be killed halfway.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from tilmech import services
+from tilmech.cli import main
+from tilmech.mt import pseudo
+
+
+def _logging_engine(log_path: str, delay: float) -> None:
+    original = pseudo.PseudoEngine.translate
+
+    def translate(self: Any, texts: Sequence[str], source: Any, target: Any, advance: Any = None) -> Any:
+        with open(log_path, "a", encoding="utf-8") as log:
+            for text in texts:
+                log.write(json.dumps({"lang": target.code, "text": text}, ensure_ascii=False) + "\n")
+            log.flush()
+            os.fsync(log.fileno())
+        time.sleep(delay * len(texts))
+        return original(self, texts, source, target, advance)
+
+    pseudo.PseudoEngine.translate = translate  # type: ignore[method-assign]
+
+
+def _slow_changes(log_path: str, delay: float) -> None:
+    original = services._change
+
+    def change(s: Any, tr: Any, who: str, action: str, *args: Any, **kwargs: Any) -> None:
+        with open(log_path, "a", encoding="utf-8") as log:
+            log.write(json.dumps({"change": action, "translation": tr.id}) + "\n")
+            log.flush()
+            os.fsync(log.fileno())
+        time.sleep(delay)
+        original(s, tr, who, action, *args, **kwargs)
+
+    services._change = change  # type: ignore[assignment]
+
+
+if __name__ == "__main__":
+    log_path, delay, separator, *args = sys.argv[1:]
+    assert separator == "--"
+    _logging_engine(log_path, float(delay))
+    if os.environ.get("SLOW_CHANGE"):
+        _slow_changes(log_path, float(os.environ["SLOW_CHANGE"]))
+    main(args)
