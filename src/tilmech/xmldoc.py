@@ -20,6 +20,9 @@ def read_xml(text: str, source: str) -> ET.Element:
         raise InputError(source, None, f"refused: {exc}") from None
     except ET.ParseError as exc:
         raise InputError(source, exc.position[0], f"invalid XML: {exc}") from None
+    except (LookupError, UnicodeError) as exc:  # the XML declaration names an encoding the text is not in
+        raise InputError(source, 1, f"the XML declaration's encoding cannot be used ({exc}): "
+                                    'save the file as UTF-8 with encoding="UTF-8"') from None
     _check_depth(root, source)
     return root
 
