@@ -12,8 +12,8 @@ corpus of English news articles (``bench/corpus.py``, seed 7). Nothing it prints
 translation quality figure.
 
 Rows, on the same model, settings and sentences (en→ru):
-  raw-ct2        one CTranslate2 ``translate_batch`` over every distinct sentence, sorted by
-                 length (the ceiling; tokenization and model load not timed)
+  raw-ct2        one CTranslate2 ``translate_batch`` over every segment's text, sorted by
+                 length (the ceiling; tokenization, model load and a warm-up call not timed)
   argos          argostranslate's own ``translate()`` per paragraph of three sentences, on a
                  sample (``--argos-sentences``); its sentence splitter is replaced by a
                  regular expression (its MiniSBD model would be downloaded, and no network)
@@ -94,14 +94,14 @@ def ensure_models(cache: Path, kind: str, size: str) -> str:
     return name
 
 
-def ensure_corpus(cache: Path, articles: int, seed: int = 7) -> Path:
+def ensure_corpus(cache: Path, articles: int, seed: int = 7, short: bool = False) -> Path:
     from corpus import write_corpus
 
-    folder = cache / "corpus" / f"{articles}-seed{seed}"
+    folder = cache / "corpus" / f"{articles}-seed{seed}{'-short' if short else ''}"
     if not (folder / "complete").exists():
         shutil.rmtree(folder, ignore_errors=True)
         t0 = time.perf_counter()
-        write_corpus(folder / "en", articles, seed)
+        write_corpus(folder / "en", articles, seed, short=short)
         (folder / "complete").write_text("ok\n")
         print(f"generated {articles} articles in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     return folder / "en"
@@ -164,16 +164,12 @@ def _preload(project: Path, languages: tuple[str, ...]) -> list[_TimedTranslator
 
 
 def _sentences(project: Path) -> list[str]:
+    """The text of every segment of the corpus, in order (repeated sentences repeated)."""
     from tilmech.runtime import load_runtime
     from tilmech.services import iter_documents
 
     rt = load_runtime(project)
-    seen: dict[str, None] = {}
-    for docs in iter_documents(rt):
-        for doc in docs:
-            for seg in doc.segments:
-                seen[seg.text] = None
-    return list(seen)
+    return [seg.text for docs in iter_documents(rt) for doc in docs for seg in doc.segments]
 
 
 def row_raw(project: Path, beam: int) -> dict[str, Any]:
@@ -188,6 +184,7 @@ def row_raw(project: Path, beam: int) -> dict[str, Any]:
     inter, intra = argos.thread_plan(argos.cpu_count())
     translator = ctranslate2.Translator(str(model_dir / "model"), inter_threads=inter, intra_threads=intra)
     tokens = sorted((sp.encode(s, out_type=str) for s in sentences), key=len)
+    translator.translate_batch(tokens[:2], beam_size=beam)  # warm up, as the other rows do
     t0 = time.perf_counter()
     outputs = translator.translate_batch(tokens, beam_size=beam, max_batch_size=32,
                                          max_decoding_length=argos.decoding_bound(len(tokens[-1]), 512))
@@ -234,8 +231,9 @@ def row_stage(project: Path) -> dict[str, Any]:
     report = services.translate_language(rt, "ru")
     wall = time.perf_counter() - t0
     rt.close()
-    return {"sentences": report.new, "wall_s": wall, "engine_s": sum(t.seconds for t in timers),
-            "segments": report.segments}
+    return {"sentences": report.new + report.from_memory, "wall_s": wall,
+            "engine_s": sum(t.seconds for t in timers), "segments": report.segments,
+            "engine_inputs": report.engine_calls}
 
 
 def _warm_prefect() -> None:
@@ -265,9 +263,11 @@ def row_flow(project: Path, languages: tuple[str, ...], batch_size: int, edit: f
         reports = translate_articles(project=str(project), languages=list(languages), batch_size=batch_size)
     wall = time.perf_counter() - t0
     result: dict[str, Any] = {
-        "sentences": sum(r.new for r in reports), "wall_s": wall, "engine_s": sum(t.seconds for t in timers),
+        "sentences": sum(r.new + r.from_memory for r in reports), "wall_s": wall,
+        # languages overlap in time: the engine's share is only told for one language
+        "engine_s": sum(t.seconds for t in timers) if len(languages) == 1 else None,
         "segments": sum(r.segments for r in reports), "engine_calls": sum(r.engine_calls for r in reports),
-        "articles": max(r.articles for r in reports) if reports else 0, "languages": list(languages),
+        "articles": sum(r.articles for r in reports) // max(1, len(languages)), "languages": list(languages),
         "batch_size": batch_size,
     }
     if edit:
@@ -375,7 +375,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
             note.append(f"{r.get('edited_sentences')} sentences edited; "
                         f"{r['cost_vs_just_those_sentences']}x the raw cost of just those")
         if r["row"] == "memory":
-            note.append(" ".join(r["languages"]))
+            note.append(" ".join(r["languages"]) + (", short articles" if r.get("short") else ""))
         if "exact_copies" in r:
             note.append(f"{r['exact_copies']}/{r['sentences']} exact copies, {r['threads']}")
         rate = f"{r['sentences_per_s']:.1f}" if r.get("sentences_per_s") else "-"
@@ -400,10 +400,13 @@ def main() -> None:
     parser.add_argument("--size", choices=("base", "tiny"), default="base", help="model size of the throughput rows")
     parser.add_argument("--memory-articles", type=int, default=0, choices=(0, 1000, 10000),
                         help="also run the memory row (3 languages, tiny copy model) over this many articles")
+    parser.add_argument("--memory-short", action="store_true",
+                        help="short articles for the memory row (title, summary, one sentence: about 3 segments)")
     parser.add_argument("--argos-sentences", type=int, default=60,
                         help="sentences of the argostranslate translate() sample (default 60)")
     parser.add_argument("--batch-size", type=int, default=20, help="articles per flow task (the flow's default: 20)")
     parser.add_argument("--quick", action="store_true", help="raw, argos and mt-stage rows only")
+    parser.add_argument("--no-throughput", action="store_true", help="only the memory row (with --memory-articles)")
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "tilmech-bench",
                         help="models, corpora and bench projects (default ~/.cache/tilmech-bench)")
     parser.add_argument("--json", type=Path, default=None, help="results file (default bench/results/run-TIME.json)")
@@ -422,18 +425,19 @@ def main() -> None:
     work = cache / "work"
     rows: list[dict[str, Any]] = []
     project = make_project(work / f"throughput-{args.articles}", corpus, ("ru",), args.beam)
-    for row in ("raw-ct2", "argos", "mt-stage"):
+    for row in () if args.no_throughput else ("raw-ct2", "argos", "mt-stage"):
         rows.append(run_row(row, project, cache, model, args))
         rows[-1]["articles"] = args.articles if row != "argos" else None
-    if not args.quick:
+    if not args.quick and not args.no_throughput:
         project = make_project(work / f"flow-{args.articles}", corpus, ("ru",), args.beam)
         for row in ("flow", "rerun", "edit-1%"):
             rows.append(run_row(row, project, cache, model, args))
     if args.memory_articles:
         tiny = ensure_models(cache, "copy", "tiny")
-        project = make_project(work / f"memory-{args.memory_articles}", ensure_corpus(cache, args.memory_articles),
-                               LANGS, args.beam)
+        project = make_project(work / f"memory-{args.memory_articles}",
+                               ensure_corpus(cache, args.memory_articles, short=args.memory_short), LANGS, args.beam)
         rows.append(run_row("memory", project, cache, tiny, args))
+        rows[-1]["short"] = args.memory_short
         rows.append(run_row("queue", project, cache, tiny, args))
     summarize(rows)
     print(f"\nbeam {args.beam}, int8, {os.cpu_count()} CPUs; corpus {args.articles} articles (seed 7)")

@@ -98,14 +98,32 @@ def _segmented(article: Article) -> SegmentedArticle:
     return segment_article(article)
 
 
-def iter_documents(rt: Runtime, slugs: Sequence[str] | None = None,
-                   chunk: int = CHUNK_ARTICLES) -> Iterator[list[SegmentedArticle]]:
-    """:func:`load_documents` a ``chunk`` of articles at a time: memory stays bounded by the chunk,
-    not by the size of the corpus."""
+def iter_articles(rt: Runtime, slugs: Sequence[str] | None = None,
+                  chunk: int = CHUNK_ARTICLES) -> Iterator[list[Article]]:
+    """The articles (all, or those named), read a ``chunk`` at a time: memory stays bounded by the
+    chunk, not by the size of the corpus."""
     settings = rt.settings
     paths = article_paths(settings.content_dir, list(slugs) if slugs else None, settings.root)
     for start in range(0, len(paths), chunk):
-        yield [_segmented(load_article(p, settings.root)) for p in paths[start : start + chunk]]
+        yield [load_article(p, settings.root) for p in paths[start : start + chunk]]
+
+
+def iter_documents(rt: Runtime, slugs: Sequence[str] | None = None,
+                   chunk: int = CHUNK_ARTICLES) -> Iterator[list[SegmentedArticle]]:
+    """:func:`load_documents` a ``chunk`` of articles at a time."""
+    for articles in iter_articles(rt, slugs, chunk):
+        yield [_segmented(a) for a in articles]
+
+
+def _unchanged_articles(s: Session, articles: Sequence[Article]) -> dict[str, int]:
+    """Articles whose text is the one last ingested (same content hash), with their number of
+    segments: their stored segments are theirs, no need to split them into sentences again."""
+    slugs = [a.slug for a in articles]
+    hashes = dict(s.execute(select(ArticleRow.slug, ArticleRow.content_hash).where(ArticleRow.slug.in_(slugs))).all())
+    counts = dict(s.execute(select(SegmentRow.article, func.count()).where(
+        SegmentRow.article.in_(slugs), SegmentRow.active.is_(True)).group_by(SegmentRow.article)).all())
+    return {a.slug: int(counts[a.slug]) for a in articles
+            if hashes.get(a.slug) == a.content_hash and counts.get(a.slug)}
 
 
 def count_documents(rt: Runtime, slugs: Sequence[str] | None = None) -> int:
@@ -130,10 +148,12 @@ def ingest(rt: Runtime, slugs: Sequence[str] | None = None) -> IngestReport:
     """
     names: list[str] = []
     total = new = retired = 0
-    for docs in iter_documents(rt, slugs):
-        names += [d.article.slug for d in docs]
-        total += sum(len(d.segments) for d in docs)
+    for articles in iter_articles(rt, slugs):
+        names += [a.slug for a in articles]
         with rt.store.session() as s:
+            unchanged = _unchanged_articles(s, articles)
+            docs = [_segmented(a) for a in articles if a.slug not in unchanged]
+            total += sum(unchanged.values()) + sum(len(d.segments) for d in docs)
             added, gone = _ingest_documents(s, docs)
         new += added
         retired += gone
@@ -324,9 +344,22 @@ def translate_language(rt: Runtime, lang_code: str, slugs: Sequence[str] | None 
     engine_name = rt.settings.engine_for(lang.code)
     parts: list[TranslateReport] = []
     with progress.work(f"{source.code}→{lang.code}", count_documents(rt, slugs)) as meter:
-        for docs in iter_documents(rt, slugs):  # a chunk of articles at a time: memory stays bounded
-            parts.append(_translate_documents(rt, lang, engine_name, docs, meter))
-            meter.articles(len(docs))
+        for articles in iter_articles(rt, slugs):  # a chunk of articles at a time: memory stays bounded
+            with rt.store.session() as s:  # unchanged articles with every segment translated: nothing to do
+                unchanged = _unchanged_articles(s, articles)
+                open_ = set(s.scalars(select(SegmentRow.article).where(
+                    SegmentRow.article.in_(list(unchanged)), SegmentRow.active.is_(True),
+                    SegmentRow.id.not_in(select(TranslationRow.segment_id).where(TranslationRow.lang == lang.code)))
+                    .distinct())) if unchanged else set()
+            finished = {slug: n for slug, n in unchanged.items() if slug not in open_}
+            if finished:
+                count = sum(finished.values())
+                parts.append(TranslateReport(lang.code, engine_name, len(finished), count, 0, 0, count, 0, 0))
+                meter.segments(count)
+            docs = [_segmented(a) for a in articles if a.slug not in finished]
+            if docs:
+                parts.append(_translate_documents(rt, lang, engine_name, docs, meter))
+            meter.articles(len(articles))
     return TranslateReport(lang.code, engine_name, sum(p.articles for p in parts), sum(p.segments for p in parts),
                            sum(p.new for p in parts), sum(p.from_memory for p in parts),
                            sum(p.unchanged for p in parts), sum(p.flagged for p in parts),
