@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from tilmech import services
@@ -16,7 +17,7 @@ def test_the_pipeline_runs_on_postgresql(pseudo_project: Path, postgres_url: str
     settings.write_text(settings.read_text(encoding="utf-8").replace("sqlite:///tilmech.db", postgres_url),
                         encoding="utf-8")
     upgraded = tilmech("--project", pseudo_project, "db", "upgrade")
-    assert upgraded.code == 0 and "→ 0001" in upgraded.out
+    assert upgraded.code == 0 and re.search(r"→ \d{4}", upgraded.out)
     rt = load_runtime(pseudo_project)
     assert rt.store.engine.dialect.name == "postgresql"
     services.ingest(rt)
