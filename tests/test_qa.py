@@ -56,7 +56,7 @@ def test_a_plain_space_in_a_russian_number_is_only_cosmetic(segment: Segment, ma
 def test_an_english_formatted_number_in_russian_reads_as_a_decimal(segment: Segment, matcher: TermMatcher) -> None:
     findings = check_translation(segment, GOOD_RU.replace("1\u00a0250", "1,250"), RU, matcher)
     assert codes(findings) == [("number", Severity.FUNCTIONAL)]
-    assert "1,250" in findings[0].message and "1\xa0250" in findings[0].message
+    assert findings[0].message == "number 1,250 of the source is missing or changed (in ru: 1250)"
 
 
 @pytest.mark.parametrize("target", ["", "   \n"])

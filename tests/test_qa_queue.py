@@ -19,6 +19,16 @@ from tilmech.store import Store
 SEED = "smart-classroom-kyrgyzstan"
 
 
+def disable(project: Path, lines: str) -> str:
+    """Switch checks off in the project's tilmech.yaml (``lines`` under qa.disabled); returns the new text."""
+    settings = project / "tilmech.yaml"
+    text = settings.read_text(encoding="utf-8")
+    assert "  disabled: {}" in text
+    text = text.replace("  disabled: {}", "  disabled:\n" + lines)
+    settings.write_text(text, encoding="utf-8")
+    return text
+
+
 @pytest.fixture
 def translated(pseudo_project: Path) -> Path:
     rt = load_runtime(pseudo_project)
@@ -128,9 +138,7 @@ def test_qa_verify_exit_codes(pseudo_project: Path, tilmech) -> None:  # type: i
 
 
 def test_qa_checks_lists_every_check_and_what_is_switched_off(pseudo_project: Path, tilmech) -> None:  # type: ignore[no-untyped-def]
-    settings = pseudo_project / "tilmech.yaml"
-    settings.write_text(settings.read_text(encoding="utf-8") + "\nqa:\n  disabled:\n    ky: [looks-russian]\n",
-                        encoding="utf-8")
+    disable(pseudo_project, "    ky: [looks-russian]")
     listed = tilmech("--project", pseudo_project, "qa", "checks")
     assert listed.code == 0
     lines = {line.split()[0]: line for line in listed.out.splitlines()}
@@ -145,11 +153,9 @@ def test_qa_checks_lists_every_check_and_what_is_switched_off(pseudo_project: Pa
 
 
 def test_an_unknown_check_in_the_settings_names_the_line(pseudo_project: Path, tilmech) -> None:  # type: ignore[no-untyped-def]
-    settings = pseudo_project / "tilmech.yaml"
-    text = settings.read_text(encoding="utf-8") + "\nqa:\n  disabled:\n    ky: [looks-russian, spelling]\n"
-    settings.write_text(text, encoding="utf-8")
+    text = disable(pseudo_project, "    ky: [looks-russian, spelling]")
     result = tilmech("--project", pseudo_project, "qa", "verify", "--lang", "ky", "--source", "A.", "--target", "Б.")
-    line = len(text.splitlines())
+    line = next(i for i, line in enumerate(text.splitlines(), 1) if "spelling" in line)
     assert result.code == 2
     assert result.err.strip() == (f"error: tilmech.yaml:{line}: qa.disabled.ky[1]: unknown check 'spelling': "
                                   "see `tilmech qa checks`")
@@ -180,9 +186,7 @@ def test_qa_recheck_applies_switched_off_checks_to_the_stored_queue(translated: 
     rt = load_runtime(translated)
     before = [i for i in services.review_list(rt, "zh") if any(f.code == "latin-in-chinese" for f in i.findings)]
     assert before
-    settings = translated / "tilmech.yaml"
-    settings.write_text(settings.read_text(encoding="utf-8") + "\nqa:\n  disabled:\n    zh: [latin-in-chinese]\n",
-                        encoding="utf-8")
+    disable(translated, "    zh: [latin-in-chinese]")
     result = tilmech("--project", translated, "qa", "recheck", "--lang", "zh")
     assert result.code == 0 and "changed" in result.out
     rt = load_runtime(translated)

@@ -425,9 +425,10 @@ def qa_checks(ctx: Context) -> None:
     from .settings import find_project, load_settings
 
     try:
-        settings = load_settings(ctx.project or find_project(Path.cwd()))
+        root = ctx.project or find_project(Path.cwd())
     except ConfigError:  # outside a project: the checks without the project's switches
-        settings = None
+        root = None
+    settings = load_settings(root) if root else None
     for check in all_checks():
         langs = ",".join(check.languages) or "all"
         off = [code for code in settings.target_languages if check.code in settings.disabled_checks(code)] \
