@@ -248,3 +248,7 @@ def test_the_web_api_orders_and_filters_by_risk(pseudo_project: Path) -> None:
     assert set(report["by_lang"]) == {"ky"}
     page = client.get(f"/edit/{SEED}/ky", params={"order": "risk", "max_risk": "30"})
     assert page.status_code == 200 and "worst first (risk)" in page.text
+    assert page.text.count('class="seg ') == len(client.get("/api/segments", params={
+        "lang": "ky", "article": SEED, "max_risk": 30}).json())
+    assert client.get(f"/edit/{SEED}/ky", params={"min_risk": "high"}).status_code == 400
+    assert f"/edit/{SEED}/ky?order=risk" in client.get("/").text  # the dashboard's QA flags lead worst first
