@@ -101,6 +101,8 @@ def test_bulk_approve_takes_only_low_risk_segments_without_findings(
     assert approved == expected
     again = services.bulk_approve(rt, "ru", SEED, threshold)
     assert again.approved == () and again.already == len(expected)
+    no_article = tilmech("--project", translated, "review", "approve", "--lang", "ru", "--max-risk", "40")
+    assert no_article.code == 2 and "--max-risk needs --article SLUG" in no_article.err
 
 
 def test_bulk_approve_is_one_transaction(translated: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -63,8 +63,10 @@ def check_nbsp(pair: Pair) -> Iterator[str]:
         yield f"{m.group(0)}: a plain space before %: write {expected}"
 
 
+_ABBREVIATION_END = re.compile(r"\b(?:[A-Z]|Prof|Dr|Mr|Mrs|Ms|St|Jr|Sr|No|vs|approx)\.$")
 _FINAL = {".": ".。…", "!": "!！", "?": "?？", ":": ":：", "…": "….。"}
-_TRAILING = re.compile(r"(?:\s|[\"'»”’)\]）】」』*_]|" + PLACEHOLDER_RE.pattern + r")+$")
+# closing quotes, brackets, emphasis marks, placeholders, and the pseudo engine's "~~~]" padding
+_TRAILING = re.compile(r"(?:\s|[\"'»”’)\]）】」』*_~]|" + PLACEHOLDER_RE.pattern + r")+$")
 
 
 def _final(text: str) -> str:
@@ -80,9 +82,8 @@ def check_final_punctuation(pair: Pair) -> Iterator[str]:
     mark = _final(pair.source)
     if mark not in _FINAL:
         return
-    if mark == "." and re.search(r"\b(?:[A-Z]|[a-z]{1,4})\.$", _TRAILING.sub("", pair.source)) \
-            and not re.search(r"\b(?:etc|Ltd|Inc|Co)\.$", pair.source):
-        return  # "Prof." or "St." at the end is not a full stop
+    if mark == "." and _ABBREVIATION_END.search(_TRAILING.sub("", pair.source)):
+        return  # "Prof." or an initial at the end is not a full stop
     end = _final(pair.target)
     if end not in _FINAL[mark]:
         yield f"the source ends with {mark!r}, the target with {end!r}: keep the sentence-final punctuation"
