@@ -187,9 +187,33 @@ def publish_summary(project: str, reports: list[services.TranslateReport]) -> No
     lines += sorted({f"- [{c.article} · {r.lang}]({base}/edit/{c.article}/{r.lang})" for r in reports
                      for c in r.by_article})
     create_markdown_artifact(key="translate-review-links", markdown="\n".join(lines))
+    publish_qa_summary(rt, reports)
     get_run_logger().info("translated: %s", ", ".join(f"{r.lang} {r.new} new" for r in reports))
 
 
+def publish_qa_summary(rt: Any, reports: list[services.TranslateReport]) -> None:
+    """The QA summary of the run's articles (as `tilmech qa report` shows it): a table and a report."""
+    articles = sorted({c.article for r in reports for c in r.by_article})
+    langs = {r.lang for r in reports}
+    report = services.qa_report(rt, articles=articles)
+    rows = [{"check": code, "findings": count} for code, count in report.by_check.items()]
+    create_table_artifact(key="qa-summary", table=rows or [{"check": "-", "findings": 0}],
+                          description=f"QA findings per check: {report.flagged} of {report.segments} segments "
+                                      "flagged (tilmech qa report)")
+    lines = ["# QA", "", f"{report.flagged} of {report.segments} segments flagged.", "",
+             "| language | segments | flagged | critical | functional | cosmetic |", "|---|---|---|---|---|---|"]
+    lines += [f"| {lang} | {c['segments']} | {c['flagged']} | {c['critical']} | {c['functional']} | {c['cosmetic']} |"
+              for lang, c in report.by_lang.items() if lang in langs]
+    lines += ["", "| article | segments | flagged | critical | functional | cosmetic |", "|---|---|---|---|---|---|"]
+    lines += [f"| {a} | {c['segments']} | {c['flagged']} | {c['critical']} | {c['functional']} | {c['cosmetic']} |"
+              for a, c in report.by_article.items()]
+    lines += ["", "Worst segments:", "", "| segment | language | risk | findings |", "|---|---|---|---|"]
+    lines += [f"| {i.segment_id} | {i.lang} | {i.risk if i.risk is not None else '-'} | "
+              f"{', '.join(dict.fromkeys(f.code for f in i.findings)) or '-'} |" for i in report.worst]
+    create_markdown_artifact(key="qa-report", markdown="\n".join(lines))
+
+
+@flow(name="translate-articles", flow_run_name=_run_name, log_prints=False)
 # Tasks running at once: enough to overlap a batch's parsing and store writes with another's
 # engine work; bounded, so 10 000 articles are never all in memory at once.
 MAX_PARALLEL_TASKS = 4

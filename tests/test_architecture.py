@@ -17,7 +17,7 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 def test_core_does_not_import_prefect_or_argostranslate() -> None:
     code = (
-        "import sys, tilmech.cli, tilmech.services, tilmech.runtime, tilmech.mt, tilmech.publish, tilmech.checks\n"
+        "import sys, tilmech.cli, tilmech.services, tilmech.runtime, tilmech.mt, tilmech.publish, tilmech.qa\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('prefect', 'argostranslate', 'torch', 'stanza'))\n"
         "print(' '.join(bad))"
     )

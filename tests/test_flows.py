@@ -51,6 +51,14 @@ def test_translate_flow_runs_batches_and_publishes_a_summary(pseudo_project: Pat
         (a, lang) for a in ("partners-showcase", "smart-classroom-kyrgyzstan") for lang in ("ru", "ky")}
     links = _artifact("translate-review-links")
     assert links is not None and "/edit/smart-classroom-kyrgyzstan/ky" in links.data
+    # the QA summary, as `tilmech qa report` counts it
+    qa = _artifact("qa-summary")
+    assert qa is not None
+    qa_rows = qa.data if isinstance(qa.data, list) else __import__("json").loads(qa.data)
+    expected = services.qa_report(load_runtime(pseudo_project)).by_check
+    assert expected and {row["check"]: row["findings"] for row in qa_rows} == expected
+    qa_report = _artifact("qa-report")
+    assert qa_report is not None and "Worst segments" in qa_report.data and "| ky |" in qa_report.data
 
 
 @pytest.mark.usefixtures("prefect_server")

@@ -35,7 +35,6 @@ from .auth import (
     verify_password,
 )
 from .catalogs import CatalogReport, update_catalogs
-from .checks import Finding, Severity, check_translation, term_severity
 from .errors import (
     Conflict,
     EnvironmentNotReady,
@@ -50,6 +49,7 @@ from .importer import ImportResult, read_page
 from .inputs import decode_input, load_input
 from .languages import Language, get_language
 from .publish import PublishReport, build_catalog, build_locale, open_target
+from .qa import Finding, Severity, check_pair, check_translation, risk_score, term_severity
 from .review import State, after_edit, approve, parse_state, send_back
 from .runtime import Runtime
 from .segments import Segment, SegmentedArticle, segment_article
@@ -485,7 +485,7 @@ def _store_drafts(s: Session, rt: Runtime, lang: Language, engine_name: str, tod
         else:
             restored = rt.matcher.restore(raw, protected[seg.id], lang.code)
             text, lost, uncertain = restored.text, restored.lost, restored.uncertain
-        findings = check_translation(seg, text, lang, rt.matcher)
+        findings = _check(rt, seg, text, lang)
         findings += [Finding("term-lost", Severity.FUNCTIONAL,
                              f"MT lost glossary term {m.text!r}: insert {m.term.rendering(lang.code)!r}")
                      for m in lost]
@@ -493,6 +493,7 @@ def _store_drafts(s: Session, rt: Runtime, lang: Language, engine_name: str, tod
                              f"the grammatical case of {m.term.rendering(lang.code)!r} ({m.text!r}) could not be "
                              f"told: it is in its base form, check it")
                      for m in uncertain]
+        findings = [f for f in findings if f.code not in rt.settings.disabled_checks(lang.code)]
         tally.stored += 1
         tally.flagged += bool(findings)
         tally.from_memory += origin == "memory"
@@ -502,10 +503,11 @@ def _store_drafts(s: Session, rt: Runtime, lang: Language, engine_name: str, tod
         state, current = State.DRAFT, text
         if seg.id in previous:
             state, current = State.STALE, previous[seg.id]
-            findings = check_translation(seg, current, lang, rt.matcher)
+            findings = _check(rt, seg, current, lang)
         rows.append(TranslationRow(segment_id=seg.id, lang=lang.code, machine=text, text=current,
                                    state=state.value, origin=origin, engine=engine_name, score=score,
-                                   qa=[f.to_dict() for f in findings], updated_by=rt.user))
+                                   qa=[f.to_dict() for f in findings], updated_by=rt.user,
+                                   risk=_risk(rt, seg.text, findings, score, edited=current != text)))
     s.add_all(rows)
     s.flush()  # one multi-row INSERT, which also gives the rows their ids
     s.add_all([HistoryRow(translation_id=row.id, who=rt.user, action="translate", before_text=None,
@@ -689,6 +691,7 @@ class ReviewItem:
     placeholders: dict[str, str] = dataclasses.field(default_factory=dict)
     version: int = 1
     source_diff: str = ""  # for an edited English sentence: [-old-]{+new+}
+    risk: float | None = None  # 0 (safe) to 100, see tilmech.qa.risk; None: not checked yet
 
 
 @dataclass(frozen=True)
@@ -707,15 +710,21 @@ def _item(seg: SegmentRow, tr: TranslationRow) -> ReviewItem:
     return ReviewItem(seg.id, seg.article, seg.field, seg.position, tr.lang, seg.source, tr.machine, tr.text,
                       tr.state, tr.engine, tr.origin, tr.score,
                       tuple(Finding.from_dict(f) for f in tr.qa or []), dict(seg.placeholders or {}), tr.version,
-                      source_diff(seg.previous_source, seg.source) if seg.previous_source else "")
+                      source_diff(seg.previous_source, seg.source) if seg.previous_source else "", tr.risk)
+
+
+ORDERS = ("position", "risk", "score")
 
 
 def review_list(rt: Runtime, lang: str | None = None, state: str | None = None, article: str | None = None, *,
-                query: str | None = None, flag: str | None = None, order: str = "position") -> list[ReviewItem]:
-    """The queue: filters by language, state, article, text (source or target) and QA finding.
+                query: str | None = None, flag: str | None = None, order: str = "position",
+                min_risk: float | None = None, max_risk: float | None = None) -> list[ReviewItem]:
+    """The queue: filters by language, state, article, text (source or target), QA finding and risk.
 
     ``flag`` is a finding code, a severity, or ``any``; ``order`` is ``position``
-    (article order) or ``score`` (the engine's weakest drafts first).
+    (article order), ``risk`` (worst first; segments not checked yet before all) or
+    ``score`` (the engine's weakest drafts first). ``min_risk``/``max_risk`` keep the
+    segments whose risk lies in that range (both ends included).
     """
     query_ = (select(SegmentRow, TranslationRow)
               .join(TranslationRow, TranslationRow.segment_id == SegmentRow.id)
@@ -729,8 +738,15 @@ def review_list(rt: Runtime, lang: str | None = None, state: str | None = None, 
     if query:
         pattern = f"%{query}%"
         query_ = query_.where(SegmentRow.source.ilike(pattern) | TranslationRow.text.ilike(pattern))
-    if order not in ("position", "score"):
-        raise UsageError(f"unknown order {order!r}: use position or score")
+    if order not in ORDERS:
+        raise UsageError(f"unknown order {order!r}: use {', '.join(ORDERS)}")
+    for name, bound in (("min-risk", min_risk), ("max-risk", max_risk)):
+        if bound is not None and not 0 <= bound <= 100:
+            raise UsageError(f"--{name} {bound}: the risk runs from 0 to 100")
+    if min_risk is not None:
+        query_ = query_.where(TranslationRow.risk >= min_risk)
+    if max_risk is not None:
+        query_ = query_.where(TranslationRow.risk <= max_risk)
     query_ = query_.order_by(SegmentRow.article, SegmentRow.position, TranslationRow.lang)
     with rt.store.session() as s:
         if article and s.get(ArticleRow, article) is None:
@@ -740,6 +756,8 @@ def review_list(rt: Runtime, lang: str | None = None, state: str | None = None, 
         items = [i for i in items if any(flag in ("any", f.code, str(f.severity)) for f in i.findings)]
     if order == "score":
         items.sort(key=lambda i: (i.score is None, i.score if i.score is not None else 0.0))
+    elif order == "risk":
+        items.sort(key=lambda i: -(i.risk if i.risk is not None else 101.0))  # stable: article order within
     return items
 
 
@@ -879,9 +897,10 @@ def _edit(s: Session, rt: Runtime, seg: SegmentRow, tr: TranslationRow, text: st
         raise UsageError("the new text is empty: give the translation with --text")
     _check_version(tr, expected_version, seg.id)
     language = get_language(tr.lang)
-    findings = check_translation(segment or _segment_model(rt, seg), text, language, rt.matcher)
+    findings = _check(rt, segment or _segment_model(rt, seg), text, language)
     _change(s, tr, rt.user, "edit", text, after_edit(State(tr.state)))
     tr.qa = [f.to_dict() for f in findings]
+    tr.risk = _risk(rt, seg.source, findings, tr.score, edited=text != tr.machine)
 
 
 def _approve(s: Session, rt: Runtime, seg: SegmentRow, tr: TranslationRow) -> bool:
@@ -945,6 +964,148 @@ def add_comment(rt: Runtime, segment_id: str, lang: str, text: str) -> None:
         seg = _resolve_segment(s, segment_id)
         tr = _translation(s, seg, language.code)
         s.add(CommentRow(translation_id=tr.id, who=rt.user, text=text.strip()))
+
+
+@dataclass(frozen=True)
+class BulkApproval:
+    """Segments of one article and language approved (or, in a dry run, to approve) under a risk threshold."""
+
+    article: str
+    lang: str
+    max_risk: float
+    approved: tuple[str, ...]  # segment ids
+    held_back: int  # not yet approved, but at or above the threshold, with findings, or not checked
+    already: int  # approved before
+
+
+def bulk_approve(rt: Runtime, lang: str, article: str, max_risk: float, *, dry_run: bool = False,
+                 only: Sequence[str] | None = None) -> BulkApproval:
+    """Approve every segment of ``article`` in ``lang`` whose risk is below ``max_risk`` and that has no
+    QA findings, in one transaction. ``dry_run`` only counts; ``only`` limits the approval to the
+    segments a dry run showed (anything that changed since stays as it is)."""
+    language = rt.settings.resolve_languages([lang])[0]
+    require_review(rt.actor, language.code)
+    if not 0 <= max_risk <= 100:
+        raise UsageError(f"--max-risk {max_risk}: the risk runs from 0 to 100")
+    approved: list[str] = []
+    held = already = 0
+    with rt.store.session() as s:
+        if s.get(ArticleRow, article) is None:
+            raise NotFound(f"no article {article!r} in the store: run `tilmech translate` first")
+        rows = s.execute(select(SegmentRow, TranslationRow)
+                         .join(TranslationRow, TranslationRow.segment_id == SegmentRow.id)
+                         .where(SegmentRow.article == article, SegmentRow.active.is_(True),
+                                TranslationRow.lang == language.code)
+                         .order_by(SegmentRow.position)).all()
+        for seg, tr in rows:
+            if tr.state == State.APPROVED.value:
+                already += 1
+            elif tr.risk is None or tr.risk >= max_risk or tr.qa or (only is not None and seg.id not in only):
+                held += 1
+            else:
+                approved.append(seg.id)
+                if not dry_run:
+                    _approve(s, rt, seg, tr)
+    return BulkApproval(article, language.code, max_risk, tuple(approved), held, already)
+
+
+# -- QA -------------------------------------------------------------------------------------
+
+
+def _check(rt: Runtime, segment: Segment, text: str, lang: Language) -> list[Finding]:
+    """The QA findings of one translation, without the checks tilmech.yaml switches off for ``lang``."""
+    return check_translation(segment, text, lang, rt.matcher, rt.settings.disabled_checks(lang.code))
+
+
+def _risk(rt: Runtime, source: str, findings: Sequence[Finding], score: float | None, *, edited: bool) -> float:
+    has_terms = any(m.term.enforced for m in rt.matcher.find(source))
+    return risk_score(findings, score, source, edited=edited, has_terms=has_terms)
+
+
+def qa_verify(rt: Runtime, lang: str, source: str, target: str) -> list[Finding]:
+    """Every QA finding for one pair of free text (the source may hold placeholders {1}, {/1})."""
+    language = rt.settings.resolve_languages([lang])[0]
+    return check_pair(source, target, language, rt.matcher, rt.settings.disabled_checks(language.code))
+
+
+@dataclass(frozen=True)
+class RecheckReport:
+    checked: int
+    changed: int  # translations whose findings changed
+
+
+def qa_recheck(rt: Runtime, lang: str | None = None, article: str | None = None) -> RecheckReport:
+    """Run the checks again on the current text of every segment (after a change of checks or settings)
+    and store findings and risk, in one transaction."""
+    codes = [x.code for x in rt.settings.resolve_languages([lang] if lang else None)]
+    models = {seg.id: seg for doc in load_documents(rt, [article] if article else None) for seg in doc.segments}
+    checked = changed = 0
+    with rt.store.session() as s:
+        query = (select(SegmentRow, TranslationRow).join(TranslationRow, TranslationRow.segment_id == SegmentRow.id)
+                 .where(SegmentRow.active.is_(True), TranslationRow.lang.in_(codes)))
+        if article:
+            query = query.where(SegmentRow.article == article)
+        for seg, tr in s.execute(query).all():
+            model = models.get(seg.id)
+            if model is None:  # its article changed on disk since the last ingest
+                continue
+            findings = _check(rt, model, tr.text, get_language(tr.lang))
+            findings += [Finding.from_dict(f) for f in tr.qa or [] if f["code"] in ("term-lost", "term-case")
+                         and tr.text == tr.machine and f["code"] not in rt.settings.disabled_checks(tr.lang)]
+            data = [f.to_dict() for f in findings]
+            risk = _risk(rt, seg.source, findings, tr.score, edited=tr.text != tr.machine)
+            checked += 1
+            if data != (tr.qa or []) or risk != tr.risk:
+                changed += 1
+                tr.qa, tr.risk = data, risk
+    return RecheckReport(checked, changed)
+
+
+@dataclass(frozen=True)
+class QAReport:
+    """QA findings of the queue: counts per check, per language and per article, and the worst segments."""
+
+    segments: int
+    flagged: int
+    by_check: dict[str, int]  # finding code -> findings
+    by_lang: dict[str, dict[str, int]]  # lang -> {segments, flagged, critical, functional, cosmetic}
+    by_article: dict[str, dict[str, int]]  # article -> the same
+    worst: tuple[ReviewItem, ...]  # highest risk first
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"segments": self.segments, "flagged": self.flagged, "by_check": self.by_check,
+                "by_lang": self.by_lang, "by_article": self.by_article,
+                "worst": [{"segment_id": i.segment_id, "article": i.article, "lang": i.lang, "state": i.state,
+                           "risk": i.risk, "source": i.source, "text": i.text,
+                           "findings": [f.to_dict() for f in i.findings]} for i in self.worst]}
+
+
+def qa_report(rt: Runtime, lang: str | None = None, article: str | None = None, *,
+              articles: Sequence[str] | None = None, worst: int = 10) -> QAReport:
+    """The QA summary of the queue (optionally of one language and one or more articles)."""
+    items = review_list(rt, lang, article=article, order="risk")
+    if articles is not None:
+        items = [i for i in items if i.article in articles]
+    by_check: dict[str, int] = {}
+    by_lang: dict[str, dict[str, int]] = {}
+    by_article: dict[str, dict[str, int]] = {}
+    for item in items:
+        for group in (by_lang.setdefault(item.lang, _qa_counts()), by_article.setdefault(item.article, _qa_counts())):
+            group["segments"] += 1
+            group["flagged"] += bool(item.findings)
+            for f in item.findings:
+                group[str(f.severity)] += 1
+        for f in item.findings:
+            by_check[f.code] = by_check.get(f.code, 0) + 1
+    order = {code: i for i, code in enumerate(rt.settings.target_languages)}
+    return QAReport(len(items), sum(1 for i in items if i.findings),
+                    dict(sorted(by_check.items(), key=lambda kv: (-kv[1], kv[0]))),
+                    dict(sorted(by_lang.items(), key=lambda kv: order.get(kv[0], 99))),
+                    dict(sorted(by_article.items())), tuple(items[:worst]))
+
+
+def _qa_counts() -> dict[str, int]:
+    return {"segments": 0, "flagged": 0, "critical": 0, "functional": 0, "cosmetic": 0}
 
 
 # -- XLIFF -------------------------------------------------------------------------------

@@ -62,6 +62,11 @@ class LimitSettings(_Model):
     upload_bytes: int = Field(5_000_000, ge=1, description="Largest file the workbench accepts as an upload (XLIFF).")
     import_bytes: int = Field(20_000_000, ge=1, description="Largest file read by an import: XLIFF, TBX, CSV, "
                                                             "HTML pages.")
+class QASettings(_Model):
+    disabled: dict[LanguageCode, tuple[str, ...]] = Field(
+        default_factory=dict,
+        description="QA checks switched off per target language, by code (see `tilmech qa checks`), "
+                    "e.g. {ky: [looks-russian]}.")
 
 
 class Settings(_Model):
@@ -81,6 +86,7 @@ class Settings(_Model):
     site: SiteSettings = Field(default_factory=SiteSettings)  # type: ignore[arg-type]
     html_import: ImportSettings = Field(default_factory=ImportSettings)  # type: ignore[arg-type]
     limits: LimitSettings = Field(default_factory=LimitSettings)  # type: ignore[arg-type]
+    qa: QASettings = Field(default_factory=QASettings)
     workbench_url: str = Field("http://127.0.0.1:8000", description="Where the review workbench is served, for links in "
                                                                    "flow run summaries.")
     root: Path = Field(Path("."), exclude=True, description="Folder of tilmech.yaml (not a key of the file).")
@@ -105,6 +111,10 @@ class Settings(_Model):
     @property
     def targets(self) -> tuple[Language, ...]:
         return tuple(get_language(code) for code in self.target_languages)
+
+    def disabled_checks(self, code: str) -> frozenset[str]:
+        """The QA checks switched off for target language ``code`` (qa.disabled)."""
+        return frozenset(self.qa.disabled.get(code, ()))
 
     def engine_for(self, code: str) -> str:
         return self.engines.get(code, "argos")
@@ -169,6 +179,18 @@ def read_settings(text: str, source: str = CONFIG_NAME, root: Path | None = None
         if code not in settings.target_languages:
             raise ConfigError(f"{source}:{doc.line_of(('engines', code))}: engines.{code}: {code!r} is not one of "
                               f"target_languages ({', '.join(settings.target_languages)}): add it there or remove this line")
+    from .qa import (
+        CHECKS,  # the registry: its modules import more than settings needs at import time
+    )
+
+    for code, checks in settings.qa.disabled.items():
+        if code not in settings.target_languages:
+            raise ConfigError(f"{source}:{doc.line_of(('qa', 'disabled', code))}: qa.disabled.{code}: {code!r} is not "
+                              f"one of target_languages ({', '.join(settings.target_languages)})")
+        for i, check in enumerate(checks):
+            if check not in CHECKS:
+                raise ConfigError(f"{source}:{doc.line_of(('qa', 'disabled', code, i))}: qa.disabled.{code}[{i}]: "
+                                  f"unknown check {check!r}: see `tilmech qa checks`")
     return settings.model_copy(update={"root": (root or Path(".")).resolve()})
 
 

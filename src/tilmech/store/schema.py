@@ -69,6 +69,8 @@ class TranslationRow(Base):
     engine: Mapped[str] = mapped_column(String(64))
     score: Mapped[float | None] = mapped_column(Float, nullable=True)
     qa: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    # 0 (safe) to 100: findings, engine score, length, glossary terms (tilmech.qa.risk); worst first in the queue
+    risk: Mapped[float | None] = mapped_column(Float, nullable=True, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_by: Mapped[str] = mapped_column(String(100))
     version: Mapped[int] = mapped_column(Integer, default=1)  # +1 on every change; stale saves are refused

@@ -27,7 +27,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from .. import services
 from ..auth import SignInLimiter, User
-from ..errors import Conflict, Forbidden, TilmechError, TooManyRequests, Unauthorized
+from ..errors import Conflict, Forbidden, TilmechError, TooManyRequests, Unauthorized, UsageError
 from ..inputs import decode_input
 from ..runtime import Runtime
 
@@ -48,6 +48,12 @@ class Edit(BaseModel):
 class Transition(BaseModel):
     version: int | None = None
     note: str = Field("", max_length=2000)
+
+
+class BulkApprove(BaseModel):
+    max_risk: float = Field(ge=0, le=100)
+    dry_run: bool = False
+    only: list[str] | None = None  # the segment ids a dry run returned
 
 
 class CommentBody(BaseModel):
@@ -202,8 +208,19 @@ def create_app(rt: Runtime, limiter: SignInLimiter | None = None) -> FastAPI:
     @app.get("/api/segments", tags=["review"])
     def api_segments(lang: str | None = None, state: str | None = None, article: str | None = None,
                      q: str | None = None, flag: str | None = None, order: str = "position",
+                     min_risk: float | None = None, max_risk: float | None = None,
                      r: Runtime = Depends(acting)) -> list[dict[str, Any]]:
-        return _data(services.review_list(r, lang, state, article, query=q, flag=flag, order=order))
+        return _data(services.review_list(r, lang, state, article, query=q, flag=flag, order=order,
+                                          min_risk=min_risk, max_risk=max_risk))
+
+    @app.post("/api/articles/{article}/{lang}/approve", tags=["review"])
+    def api_bulk_approve(article: str, lang: str, body: BulkApprove, r: Runtime = Depends(mutating)) -> dict[str, Any]:
+        return _data(services.bulk_approve(r, lang, article, body.max_risk, dry_run=body.dry_run, only=body.only))
+
+    @app.get("/api/qa/report", tags=["qa"])
+    def api_qa_report(lang: str | None = None, article: str | None = None, worst: int = 10,
+                      r: Runtime = Depends(acting)) -> dict[str, Any]:
+        return services.qa_report(r, lang, article, worst=worst).to_dict()
 
     @app.get("/api/segments/{segment_id}", tags=["review"])
     def api_segment(segment_id: str, lang: str | None = None, r: Runtime = Depends(acting)) -> dict[str, Any]:
@@ -287,15 +304,18 @@ def create_app(rt: Runtime, limiter: SignInLimiter | None = None) -> FastAPI:
 
     @app.get("/edit/{article}/{lang}", response_class=HTMLResponse, include_in_schema=False)
     def editor(request: Request, article: str, lang: str, state: str | None = None, flag: str | None = None,
-               order: str = "position", q: str | None = None, user: User = Depends(signed_in)) -> HTMLResponse:
+               order: str = "position", q: str | None = None, min_risk: str | None = None,
+               max_risk: str | None = None, user: User = Depends(signed_in)) -> HTMLResponse:
         r = rt.acting_as(user)
         items = services.review_list(r, lang, state or None, article, query=q or None, flag=flag or None,
-                                     order=order)
+                                     order=order, min_risk=_number(min_risk, "min_risk"),
+                                     max_risk=_number(max_risk, "max_risk"))
         views = {i.segment_id: services.review_show(r, i.segment_id, lang) for i in items}
         progress = next((p for p in services.progress_table(r) if p.article == article and p.lang == lang), None)
         return page(request, "editor.html", user, article=article, lang=lang, items=items, views=views,
                     progress=progress, may_review=user.may_review(lang),
-                    filters={"state": state or "", "flag": flag or "", "order": order, "q": q or ""})
+                    filters={"state": state or "", "flag": flag or "", "order": order, "q": q or "",
+                             "min_risk": min_risk or "", "max_risk": max_risk or ""})
 
     @app.post("/edit/{article}/{lang}/{segment_id}", include_in_schema=False)
     def editor_form(request: Request, article: str, lang: str, segment_id: str, action: str = Form(...),
@@ -348,6 +368,14 @@ def _upload_name(file: UploadFile) -> str:
     name = re.split(r"[\\/]", file.filename or "")[-1]
     name = "".join(ch for ch in name if ch.isprintable())[:100]
     return name or "upload.xlf"
+def _number(value: str | None, name: str) -> float | None:
+    """A number from a form field; empty is none."""
+    if value is None or not value.strip():
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise UsageError(f"{name}: {value!r} is not a number") from None
 
 
 def _local(target: str) -> str:

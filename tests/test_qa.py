@@ -1,4 +1,4 @@
-"""QA checks on translated segments (tilmech.checks): findings are data, with a severity."""
+"""QA checks on translated segments (tilmech.qa): findings are data, with a severity."""
 
 from __future__ import annotations
 
@@ -8,16 +8,16 @@ from pathlib import Path
 import pytest
 
 from tilmech.articles import Article
-from tilmech.checks import Finding, Severity, check_translation, has_critical
 from tilmech.glossary import TermMatcher, load_glossary
 from tilmech.languages import get_language
+from tilmech.qa import Finding, Severity, check_translation, has_critical
 from tilmech.segments import Segment, segment_article
 
 ROOT = Path(__file__).resolve().parents[1]
 RU, ZH = get_language("ru"), get_language("zh")
 
 SOURCE = "[Kyrgyz National University](https://knu.kg), founded in 1932, has 1,250 teachers."
-GOOD_RU = "{1}Кыргызский национальный университет{/1}, основанный в 1932 году, имеет 1 250 преподавателей."
+GOOD_RU = "{1}Кыргызский национальный университет{/1}, основанный в 1932 году, имеет 1\u00a0250 преподавателей."
 
 
 @pytest.fixture(scope="module")
@@ -41,10 +41,22 @@ def test_correct_russian_translation_has_no_findings(segment: Segment, matcher: 
     assert check_translation(segment, GOOD_RU, RU, matcher) == []
 
 
-@pytest.mark.parametrize("thousands", ["1 250", "1\u00a0250", "1\u202f250", "1250"])
+@pytest.mark.parametrize("thousands", ["1\u00a0250", "1\u202f250", "1250"])
 def test_russian_thousands_separators_match_the_english_number(
         segment: Segment, matcher: TermMatcher, thousands: str) -> None:
-    assert check_translation(segment, GOOD_RU.replace("1 250", thousands), RU, matcher) == []
+    assert check_translation(segment, GOOD_RU.replace("1\u00a0250", thousands), RU, matcher) == []
+
+
+def test_a_plain_space_in_a_russian_number_is_only_cosmetic(segment: Segment, matcher: TermMatcher) -> None:
+    findings = check_translation(segment, GOOD_RU.replace("1\u00a0250", "1 250"), RU, matcher)
+    assert codes(findings) == [("nbsp", Severity.COSMETIC)]
+    assert "U+00A0" in findings[0].message
+
+
+def test_an_english_formatted_number_in_russian_reads_as_a_decimal(segment: Segment, matcher: TermMatcher) -> None:
+    findings = check_translation(segment, GOOD_RU.replace("1\u00a0250", "1,250"), RU, matcher)
+    assert codes(findings) == [("number", Severity.FUNCTIONAL)]
+    assert findings[0].message == "number 1,250 of the source is missing or changed (in ru: 1250)"
 
 
 @pytest.mark.parametrize("target", ["", "   \n"])
@@ -70,9 +82,9 @@ def test_missing_number_is_functional(segment: Segment, matcher: TermMatcher) ->
 
 
 def test_changed_number_is_functional(segment: Segment, matcher: TermMatcher) -> None:
-    findings = check_translation(segment, GOOD_RU.replace("1 250", "1 520"), RU, matcher)
+    findings = check_translation(segment, GOOD_RU.replace("1\u00a0250", "1\u00a0520"), RU, matcher)
     assert codes(findings) == [("number", Severity.FUNCTIONAL)]
-    assert "1250" in findings[0].message
+    assert "1,250" in findings[0].message
 
 
 def test_missing_glossary_term_is_functional(segment: Segment, matcher: TermMatcher) -> None:
@@ -94,7 +106,7 @@ def test_forbidden_rendering_is_critical(segment: Segment, matcher: TermMatcher)
 
 
 def test_all_findings_are_collected(segment: Segment, matcher: TermMatcher) -> None:
-    target = "Киргизский национальный университет, основанный давно, имеет 1 250 преподавателей."
+    target = "Киргизский национальный университет, основанный давно, имеет 1\u00a0250 преподавателей."
     found = {code for code, _ in codes(check_translation(segment, target, RU, matcher))}
     # the forbidden rendering stands where the term should be: one finding, not also "missing"
     assert found == {"placeholder", "number", "term-forbidden"}
