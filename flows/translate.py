@@ -58,10 +58,10 @@ def plan_work(project: str) -> dict[str, tuple[str, ...]]:
       retry_jitter_factor=0.5, retry_condition_fn=_transient,
       task_run_name="translate {lang} · {label}")
 def translate_batch(project: str, lang: str, articles: list[str] | None, label: str,
-                    user: str | None = None) -> services.TranslateReport:
+                    user: str | None = None, redraft_unapproved: bool = False) -> services.TranslateReport:
     rt = load_runtime(project, user)
     try:
-        return services.translate_language(rt, lang, articles)
+        return services.translate_language(rt, lang, articles, redraft_unapproved=redraft_unapproved)
     finally:
         rt.close()
 
@@ -86,12 +86,13 @@ def _run_name() -> str:
 
 
 def run_batches(project: str, work: dict[str, list[str] | None], batch_size: int,
-                user: str | None) -> list[services.TranslateReport]:
+                user: str | None, redraft_unapproved: bool = False) -> list[services.TranslateReport]:
     """Submit one task per (batch, language), wait for all, report, and fail with every failure named."""
     futures = []
     for lang, articles in work.items():
         for batch in (_batches(articles, batch_size) if articles else [None]):
-            futures.append((lang, batch, translate_batch.submit(project, lang, batch, _label(batch), user)))
+            futures.append((lang, batch, translate_batch.submit(project, lang, batch, _label(batch), user,
+                                                                redraft_unapproved)))
     reports: list[services.TranslateReport] = []
     failures: dict[str, TilmechError] = {}
     for lang, batch, future in futures:
@@ -124,8 +125,12 @@ def publish_summary(project: str, reports: list[services.TranslateReport]) -> No
 
 @flow(name="translate-articles", flow_run_name=_run_name, log_prints=False)
 def translate_articles(project: str = ".", languages: list[str] | None = None, articles: list[str] | None = None,
-                       user: str | None = None, batch_size: int = 20) -> list[services.TranslateReport]:
-    """Translate the given articles (all by default) into the given languages (all by default)."""
+                       user: str | None = None, batch_size: int = 20,
+                       redraft_unapproved: bool = False) -> list[services.TranslateReport]:
+    """Translate the given articles (all by default) into the given languages (all by default).
+
+    With ``redraft_unapproved``, unapproved drafts whose model changed are drafted again.
+    """
     rt = load_runtime(project, user)
     try:
         codes = [lang.code for lang in rt.settings.resolve_languages(languages)]
@@ -133,7 +138,7 @@ def translate_articles(project: str = ".", languages: list[str] | None = None, a
         rt.close()
     report = ingest_articles(project, articles)
     slugs = list(articles) if articles else list(report.articles)
-    return run_batches(project, {code: slugs for code in codes}, batch_size, user)
+    return run_batches(project, {code: slugs for code in codes}, batch_size, user, redraft_unapproved)
 
 
 @flow(name="sync-articles", flow_run_name="sync new and changed articles", log_prints=False)
