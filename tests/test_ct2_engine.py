@@ -120,6 +120,19 @@ def test_nllb_model_through_the_whole_pipeline(project: Path, ct2_models: dict[s
     shown = tilmech("--project", project, "review", "show", knu.segment_id, "--lang", "ky")
     assert shown.code == 0 and f"engine ct2-nllb (mt)  model nllb {knu.model_version}" in shown.out
 
+    # a new version of the model: unapproved drafts are made again, approved ones are kept
+    first = {it.article for it in items}.pop()
+    assert tilmech("--project", project, "review", "approve", "--article", first, "--lang", "ky").code == 0
+    settings["engine_defs"]["ct2-nllb"]["version"] = "nllb-2"
+    (project / "tilmech.yaml").write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
+    redraft = tilmech("--project", project, "translate", "--lang", "ky", "--redraft-unapproved")
+    assert redraft.code == 0, redraft
+    others = [it for it in items if it.lang == "ky" and it.article != first]
+    assert f"ky: {len(others)} unapproved drafts made again with the current model" in redraft.out
+    after = services.review_list(rt, "ky")
+    assert {it.model_version for it in after if it.article == first} == {knu.model_version}
+    assert {it.model_version for it in after if it.article != first} == {"nllb-2"}
+
     # review, release, publish
     for code in ("ru", "ky", "zh"):
         for slug in {it.article for it in items}:
