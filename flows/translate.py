@@ -103,18 +103,25 @@ def model_slot(engine: str, pair: str) -> Iterator[None]:
         yield
 
 
+def local_models(rt: Any, lang: str) -> list[str]:
+    """The engines of ``lang``'s chain that load a model on this machine (argos, ct2)."""
+    defs = rt.settings.engine_defs
+    return [name for name in rt.settings.engine_chain(lang)
+            if (defs[name].type if name in defs else name) in ("argos", "ct2")]
+
+
 @task(name="translate-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=exponential_backoff(5),
       retry_jitter_factor=0.5, retry_condition_fn=_transient,
       task_run_name="translate {lang} · {label}")
 def translate_batch(project: str, lang: str, articles: list[str] | None, label: str,
-                    user: str | None = None) -> services.TranslateReport:
+                    user: str | None = None, redraft_unapproved: bool = False) -> services.TranslateReport:
     rt = load_runtime(project, user)
     try:
-        engine = rt.settings.engine_for(lang)
-        if engine == "pseudo":  # no model to share
-            return services.translate_language(rt, lang, articles)
-        with model_slot(engine, f"{rt.settings.source_language}-{lang}"):
-            return services.translate_language(rt, lang, articles)
+        models = local_models(rt, lang)
+        if not models:  # nothing loaded on this machine: no model to share
+            return services.translate_language(rt, lang, articles, redraft_unapproved=redraft_unapproved)
+        with model_slot("+".join(models), f"{rt.settings.source_language}-{lang}"):
+            return services.translate_language(rt, lang, articles, redraft_unapproved=redraft_unapproved)
     finally:
         rt.close()
 
@@ -139,7 +146,8 @@ def _run_name() -> str:
 
 
 def run_batches(project: str, work: dict[str, list[str] | None], batch_size: int,
-                user: str | None, task_timeout: float | None = None) -> list[services.TranslateReport]:
+                user: str | None, task_timeout: float | None = None,
+                redraft_unapproved: bool = False) -> list[services.TranslateReport]:
     """Submit one task per (batch, language), wait for all, report, and fail with every failure named.
 
     ``task_timeout``: seconds a task may run; one that runs longer stops when the engine returns
@@ -158,7 +166,8 @@ def run_batches(project: str, work: dict[str, list[str] | None], batch_size: int
             for batch in (_batches(articles, batch_size) if articles else [None])]
     plan.sort(key=lambda item: (item[1] or [""])[0])
     translate = translate_batch.with_options(timeout_seconds=task_timeout) if task_timeout else translate_batch
-    futures = [(lang, batch, translate.submit(project, lang, batch, _label(batch), user))
+    futures = [(lang, batch, translate.submit(project, lang, batch, _label(batch), user,
+                                                 redraft_unapproved))
                for lang, batch in plan]
     reports: list[services.TranslateReport] = []
     failures: dict[str, TilmechError] = {}
@@ -223,10 +232,12 @@ MAX_PARALLEL_TASKS = 4
       task_runner=ThreadPoolTaskRunner(max_workers=MAX_PARALLEL_TASKS))
 def translate_articles(project: str = ".", languages: list[str] | None = None, articles: list[str] | None = None,
                        user: str | None = None, batch_size: int = 20,
-                       task_timeout: float | None = 3600) -> list[services.TranslateReport]:
+                       task_timeout: float | None = 3600,
+                       redraft_unapproved: bool = False) -> list[services.TranslateReport]:
     """Translate the given articles (all by default) into the given languages (all by default).
 
     ``task_timeout``: seconds one (batch, language) task may run before it is stopped and retried.
+    With ``redraft_unapproved``, unapproved drafts whose model changed are drafted again.
     """
     rt = load_runtime(project, user)
     try:
@@ -235,7 +246,8 @@ def translate_articles(project: str = ".", languages: list[str] | None = None, a
         rt.close()
     report = ingest_articles(project, articles)
     slugs = list(articles) if articles else list(report.articles)
-    return run_batches(project, {code: slugs for code in codes}, batch_size, user, task_timeout)
+    return run_batches(project, {code: slugs for code in codes}, batch_size, user, task_timeout,
+                       redraft_unapproved)
 
 
 @flow(name="sync-articles", flow_run_name="sync new and changed articles", log_prints=False,

@@ -81,11 +81,11 @@ def test_a_failed_task_is_retried(pseudo_project: Path, monkeypatch: pytest.Monk
     calls: list[str] = []
     real = services.translate_language
 
-    def flaky(rt, lang, articles=None):  # type: ignore[no-untyped-def]
+    def flaky(rt, lang, articles=None, **options):  # type: ignore[no-untyped-def]
         calls.append(lang)
         if calls.count(lang) == 1:
             raise OperationalError("UPDATE translations", {}, Exception("database is locked"))
-        return real(rt, lang, articles)
+        return real(rt, lang, articles, **options)
 
     monkeypatch.setattr(services, "translate_language", flaky)
     monkeypatch.setattr(flows, "translate_batch", flows.translate_batch.with_options(retry_delay_seconds=0))

@@ -21,6 +21,8 @@ def test_the_pipeline_runs_on_postgresql(pseudo_project: Path, postgres_url: str
     probe.close()
     rt = load_runtime(pseudo_project)
     assert rt.store.engine.dialect.name == "postgresql"
+    current, head = rt.store.schema_revision()
+    assert current == head and upgraded.out.strip().endswith(f"→ {head}")
     services.ingest(rt)
     for code in ("ru", "ky", "zh"):
         report = services.translate_language(rt, code)

@@ -56,6 +56,11 @@ CASES: dict[str, tuple[int, str, str]] = {
     "beam-size-not-int.yaml": (3, "mt.beam_size", "valid integer"),
     "source-is-target.yaml": (4, "target_languages", "source language cannot also be a target"),
     "invalid-yaml.yaml": (2, "invalid YAML", "mapping values are not allowed"),
+    "unknown-engine-in-list.yaml": (3, "engines.ky[1]", "unknown engine 'ct2-nllb'"),
+    "engine-def-without-model.yaml": (3, "engine_defs.ct2-nllb.model", "required key is missing"),
+    "engine-def-unknown-type.yaml": (3, "engine_defs.deepl", "'ct2', 'openai'"),
+    "engine-def-budget-not-int.yaml": (6, "engine_defs.llm.max_requests", "valid integer"),
+    "engine-def-shadows-builtin.yaml": (3, "engine_defs.argos", "built-in engine"),
 }
 BUGS: dict[str, str] = {}  # known bugs: file name -> reason (xfail)
 
@@ -122,3 +127,17 @@ def test_resolve_language_that_is_not_a_target_says_where_to_add_it(tmp_path: Pa
     with pytest.raises(ConfigError) as info:
         settings.resolve_languages(["en"])
     assert info.value.exit_code == 2
+
+
+def test_engines_take_a_name_or_an_ordered_list_and_definitions_take_presets(tmp_path: Path) -> None:
+    (tmp_path / "tilmech.yaml").write_text(
+        "engines:\n  ru: argos\n  ky: [ct2-nllb, llm, argos]\n"
+        "engine_defs:\n  ct2-nllb: {type: ct2, preset: nllb, model: models/nllb}\n"
+        "  llm: {type: openai, url: 'http://127.0.0.1:8080/v1', model: qwen, api_key_env: LLM_KEY}\n",
+        encoding="utf-8")
+    settings = load_settings(tmp_path)
+    assert settings.engine_chain("ru") == ("argos",) and settings.engine_chain("zh") == ("argos",)
+    assert settings.engine_chain("ky") == ("ct2-nllb", "llm", "argos") and settings.engine_for("ky") == "ct2-nllb"
+    nllb, llm = settings.engine_defs["ct2-nllb"], settings.engine_defs["llm"]
+    assert nllb.type == "ct2" and nllb.preset == "nllb" and nllb.model == "models/nllb"
+    assert llm.type == "openai" and llm.api_key_env == "LLM_KEY" and llm.batch_size == 8 and llm.max_requests == 0

@@ -74,8 +74,10 @@ def cli(ctx: click.Context, project: Path | None, user: str | None, verbose: boo
 @cli.command()
 @click.option("--lang", "languages", multiple=True, metavar="L", help="Target language (repeatable). Default: all.")
 @click.option("--article", "articles", multiple=True, metavar="SLUG", help="Article (repeatable). Default: all.")
+@click.option("--redraft-unapproved", is_flag=True,
+              help="Draft again the unapproved, unedited segments whose model changed since (never approved ones).")
 @pass_ctx
-def translate(ctx: Context, languages: tuple[str, ...], articles: tuple[str, ...]) -> None:
+def translate(ctx: Context, languages: tuple[str, ...], articles: tuple[str, ...], redraft_unapproved: bool) -> None:
     """Translate new and changed text of content/en/ into the review queue (flow translate-articles)."""
     from . import progress
     from .services import check_documents
@@ -90,7 +92,8 @@ def translate(ctx: Context, languages: tuple[str, ...], articles: tuple[str, ...
 
     with progress.showing():
         reports = translate_articles(project=ctx.project_dir, languages=list(languages) or None,
-                                     articles=list(articles) or None, user=rt.user)
+                                     articles=list(articles) or None, user=rt.user,
+                                     redraft_unapproved=redraft_unapproved)
     from rich.console import Console
     from rich.table import Table
 
@@ -101,6 +104,50 @@ def translate(ctx: Context, languages: tuple[str, ...], articles: tuple[str, ...
         table.add_row(r.lang, r.engine, str(r.articles), str(r.segments), str(r.new), str(r.from_memory),
                       str(r.unchanged), str(r.flagged))
     Console().print(table)
+    for r in reports:
+        if r.redrafted:
+            click.echo(f"{r.lang}: {r.redrafted} unapproved drafts made again with the current model")
+        for note in r.notes:
+            _err(f"{r.lang}: {note}")
+
+
+@cli.command()
+@click.option("--lang", required=True, metavar="L", help="Target language.")
+@click.option("--engines", "engine_list", required=True, metavar="A,B",
+              help="Engines to compare, comma-separated: argos, pseudo or names from engine_defs.")
+@click.option("--article", default=None, metavar="SLUG", help="Take the sample from this article. Default: all.")
+@click.option("--sample", type=int, default=20, show_default=True, help="Segments to translate.")
+@pass_ctx
+def compare(ctx: Context, lang: str, engine_list: str, article: str | None, sample: int) -> None:
+    """Translate a sample with each engine (nothing is stored) and show QA findings and scores side by side."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from .services import compare_engines
+
+    names = [n.strip() for n in engine_list.split(",") if n.strip()]
+    result = compare_engines(ctx.runtime, lang, names, article, sample)
+    table = Table(title=f"compare {result.lang}")
+    for column in ("engine", "model", "segments", "flagged", "critical", "findings", "mean score", "seconds"):
+        table.add_column(column, justify="left" if column in ("engine", "model") else "right")
+    for e in result.engines:
+        table.add_row(e.engine, f"{e.model} {e.version}".strip() or "-", str(e.segments), str(e.flagged),
+                      str(e.critical), str(e.findings), "-" if e.mean_score is None else f"{e.mean_score:.3f}",
+                      f"{e.seconds:.1f}")
+    import shutil
+
+    Console(width=max(shutil.get_terminal_size().columns, 120)).print(table)  # model names in full
+    for e in result.engines:
+        if e.failure:
+            _err(f"{e.engine} did not run: {e.failure}")
+    width = max(len(e.engine) for e in result.engines)
+    for seg in result.segments:
+        click.echo(f"\n{seg.segment_id}  {seg.article}\n  {'en':<{width}}  {seg.source}")
+        for out in seg.outputs:
+            score = "" if out.score is None else f"  [{out.score:.3f}]"
+            click.echo(f"  {out.engine:<{width}}  {out.text if out.text else '(' + (out.error or 'none') + ')'}{score}")
+            for f in out.findings:
+                click.echo(f"  {'':<{width}}    QA {f.severity}: {f.message}")
 
 
 @cli.command("import-html")
@@ -359,6 +406,7 @@ def review_show(ctx: Context, segment_id: str, lang: str | None) -> None:
         click.echo(f"changed:  {view.items[0].source_diff}")
     for it in view.items:
         click.echo(f"\n[{it.lang}] {it.state}  engine {it.engine} ({it.origin})"
+                   + (f"  model {it.model} {it.model_version}" if it.model else "")
                    + (f"  score {it.score:.3f}" if it.score is not None else ""))
         click.echo(f"machine:  {it.machine}")
         click.echo(f"current:  {it.text}")

@@ -47,13 +47,22 @@ class Runtime:
         return TermMatcher(self.glossary)
 
     def engine(self, lang: Language) -> Engine:
-        """The engine configured for ``lang``; created on first use, shared by languages using it."""
-        name = self.settings.engine_for(lang.code)
+        """The first engine configured for ``lang``."""
+        return self.engine_named(self.settings.engine_for(lang.code))
+
+    def engines(self, lang: Language) -> list[Engine]:
+        """The engines tried in turn for ``lang``."""
+        return [self.engine_named(name) for name in self.settings.engine_chain(lang.code)]
+
+    def engine_named(self, name: str) -> Engine:
+        """An engine by name; created on first use, shared by the languages using it."""
         if name not in self._engines:
             mt = self.settings.mt
             self._engines[name] = create_engine(name, beam_size=mt.beam_size, max_batch_size=mt.max_batch_size,
                                                 max_decoding_length=mt.max_decoding_length,
-                                                compute_type=mt.compute_type, threads=mt.threads)
+                                                compute_type=mt.compute_type, threads=mt.threads,
+                                                definition=self.settings.engine_defs.get(name),
+                                                root=self.settings.root)
         return self._engines[name]
 
     @property

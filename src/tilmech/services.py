@@ -48,6 +48,8 @@ from .glossary import Term, TermMatch
 from .importer import ImportResult, read_page
 from .inputs import decode_input, load_input
 from .languages import Language, get_language
+from .mt import Engine, MTContext, TermHint, model_info
+from .mt.chain import ChainLink, translate_with_chain
 from .publish import PublishReport, build_catalog, build_locale, open_target
 from .qa import Finding, Severity, check_pair, check_translation, risk_score, term_severity
 from .review import State, after_edit, approve, parse_state, send_back
@@ -290,6 +292,8 @@ class TranslateReport:
     flagged: int  # new translations with QA findings
     engine_calls: int
     by_article: tuple[ArticleCounts, ...] = ()
+    redrafted: int = 0  # unapproved drafts made again because their model changed (--redraft-unapproved)
+    notes: tuple[str, ...] = ()  # fallbacks to the next engine, drafts kept, in words
 
 
 @dataclass(frozen=True)
@@ -332,56 +336,153 @@ def _memory_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def translate_language(rt: Runtime, lang_code: str, slugs: Sequence[str] | None = None) -> TranslateReport:
+def _chain_links(rt: Runtime, lang: Language) -> tuple[list[ChainLink], list[str]]:
+    """The available engines of ``lang``'s chain with their models; the first one's error when none is."""
+    links: list[ChainLink] = []
+    notes: list[str] = []
+    first_error: TilmechError | None = None
+    for name in rt.settings.engine_chain(lang.code):
+        try:
+            engine = rt.engine_named(name)
+            links.append(ChainLink(engine, model_info(engine, rt.settings.source, lang)))
+        except TilmechError as exc:
+            first_error = first_error or exc
+            notes.append(f"{name} is not available: {exc}")
+    if not links:
+        assert first_error is not None
+        raise first_error
+    return links, notes
+
+
+def _contexts(rt: Runtime, docs: Sequence[SegmentedArticle], wanted: set[str], protected: dict[str, Any],
+              lang: Language) -> dict[str, MTContext]:
+    """Per MT input: the neighbouring sentences and the glossary terms an LLM engine is told about."""
+    out: dict[str, MTContext] = {}
+    for doc in docs:
+        segs = doc.segments
+        for i, seg in enumerate(segs):
+            if seg.id not in wanted or protected[seg.id].text in out:
+                continue
+            hints = tuple(TermHint(tag, m.text, m.term.rendering(lang.code) or "")
+                          for tag, m in protected[seg.id].terms)
+            out[protected[seg.id].text] = MTContext(segs[i - 1].text if i > 0 else "",
+                                                    segs[i + 1].text if i + 1 < len(segs) else "", hints)
+    return out
+
+
+@dataclass(frozen=True)
+class _Output:
+    raw: str
+    score: float | None
+    origin: str  # mt | memory
+    engine: str
+    model: str = ""
+    version: str = ""
+    error: str | None = None
+
+
+_REDRAFTABLE = (State.DRAFT.value, State.NEEDS_WORK.value)
+
+
+def translate_language(rt: Runtime, lang_code: str, slugs: Sequence[str] | None = None, *,
+                       redraft_unapproved: bool = False) -> TranslateReport:
     """Draft a ``lang_code`` translation of every segment that has none yet.
 
     Order of sources: an existing translation of the segment (kept), an approved
-    translation of the identical sentence elsewhere, the translation memory, then
-    the engine (loaded only when something is left to translate).
+    translation of the identical sentence elsewhere, the translation memory of the
+    language's engines (keyed by engine, model and model version), then the engines
+    in turn (loaded only when something is left to translate). With
+    ``redraft_unapproved``, unapproved drafts nobody edited whose model changed since
+    (or whose engine left the chain) are drafted again; approved ones never are.
+
+    Articles are read a chunk at a time (memory stays bounded by the chunk); the
+    engine's output is stored step by step, each step one transaction with its memory
+    entries, so a run stopped midway keeps all but the step in flight.
     """
     lang = rt.settings.resolve_languages([lang_code])[0]
     source = rt.settings.source
-    engine_name = rt.settings.engine_for(lang.code)
+    label = ", ".join(rt.settings.engine_chain(lang.code))
     parts: list[TranslateReport] = []
+    run = _ChainRun()
     with progress.work(f"{source.code}→{lang.code}", count_documents(rt, slugs)) as meter:
         for articles in iter_articles(rt, slugs):  # a chunk of articles at a time: memory stays bounded
-            with rt.store.session() as s:  # unchanged articles with every segment translated: nothing to do
-                unchanged = _unchanged_articles(s, articles)
-                open_ = set(s.scalars(select(SegmentRow.article).where(
-                    SegmentRow.article.in_(list(unchanged)), SegmentRow.active.is_(True),
-                    SegmentRow.id.not_in(select(TranslationRow.segment_id).where(TranslationRow.lang == lang.code)))
-                    .distinct())) if unchanged else set()
-            finished = {slug: n for slug, n in unchanged.items() if slug not in open_}
+            finished: dict[str, int] = {}
+            if not redraft_unapproved:  # unchanged articles with every segment translated: nothing to do
+                with rt.store.session() as s:
+                    unchanged = _unchanged_articles(s, articles)
+                    open_ = set(s.scalars(select(SegmentRow.article).where(
+                        SegmentRow.article.in_(list(unchanged)), SegmentRow.active.is_(True),
+                        SegmentRow.id.not_in(select(TranslationRow.segment_id)
+                                             .where(TranslationRow.lang == lang.code)))
+                        .distinct())) if unchanged else set()
+                finished = {slug: n for slug, n in unchanged.items() if slug not in open_}
             if finished:
                 count = sum(finished.values())
-                parts.append(TranslateReport(lang.code, engine_name, len(finished), count, 0, 0, count, 0, 0))
+                parts.append(TranslateReport(lang.code, label, len(finished), count, 0, 0, count, 0, 0))
                 meter.segments(count)
             docs = [_segmented(a) for a in articles if a.slug not in finished]
             if docs:
-                parts.append(_translate_documents(rt, lang, engine_name, docs, meter))
+                parts.append(_translate_documents(rt, lang, label, docs, meter, run, redraft_unapproved))
             meter.articles(len(articles))
-    return TranslateReport(lang.code, engine_name, sum(p.articles for p in parts), sum(p.segments for p in parts),
+    return TranslateReport(lang.code, label, sum(p.articles for p in parts), sum(p.segments for p in parts),
                            sum(p.new for p in parts), sum(p.from_memory for p in parts),
                            sum(p.unchanged for p in parts), sum(p.flagged for p in parts),
-                           sum(p.engine_calls for p in parts), tuple(c for p in parts for c in p.by_article))
+                           sum(p.engine_calls for p in parts), tuple(c for p in parts for c in p.by_article),
+                           redrafted=sum(p.redrafted for p in parts),
+                           notes=tuple(dict.fromkeys([*run.notes, *(n for p in parts for n in p.notes)])))
 
 
-def _translate_documents(rt: Runtime, lang: Language, engine_name: str, docs: list[SegmentedArticle],
-                         meter: progress.Meter) -> TranslateReport:
-    """:func:`translate_language` for a chunk of articles: one engine call (batched inside), one
-    transaction for the memory and one for the translations and their history."""
+@dataclass
+class _ChainRun:
+    """The engines of one run's language, looked up once for all its chunks of articles."""
+
+    links: list[ChainLink] | None = None
+    notes: list[str] = dataclasses.field(default_factory=list)
+
+    def get(self, rt: Runtime, lang: Language) -> list[ChainLink]:
+        if self.links is None:
+            self.links, more = _chain_links(rt, lang)
+            self.notes += more
+        return self.links
+
+
+def _translate_documents(rt: Runtime, lang: Language, label: str, docs: list[SegmentedArticle],
+                         meter: progress.Meter, run: _ChainRun, redraft_unapproved: bool) -> TranslateReport:
+    """:func:`translate_language` for a chunk of articles."""
     source = rt.settings.source
+    chain = rt.settings.engine_chain(lang.code)
     segments = [seg for doc in docs for seg in doc.segments]
     with rt.store.session() as s:
-        done = set(s.scalars(select(TranslationRow.segment_id).where(
-            TranslationRow.lang == lang.code, TranslationRow.segment_id.in_([x.id for x in segments]))))
-    todo = [seg for seg in segments if seg.id not in done]
+        existing = {tr.segment_id: tr for tr in s.scalars(select(TranslationRow).where(
+            TranslationRow.lang == lang.code, TranslationRow.segment_id.in_([x.id for x in segments])))}
+    todo = [seg for seg in segments if seg.id not in existing]
+    notes: list[str] = []
+    redo: dict[str, tuple[str, str, str]] = {}  # segment id -> (engine, model, version) of the draft replaced
+    if redraft_unapproved:
+        candidates = {sid: tr for sid, tr in existing.items()
+                      if tr.state in _REDRAFTABLE and tr.text == tr.machine and tr.model_version}
+        if candidates:
+            models_now = {link.engine.name: link.info for link in run.get(rt, lang)}
+            for seg in segments:
+                tr = candidates.get(seg.id)
+                if tr is None:
+                    continue
+                info = models_now.get(tr.engine)
+                outdated = tr.engine not in chain or (info is not None and
+                                                      (info.model, info.version) != (tr.model, tr.model_version))
+                if outdated:
+                    redo[seg.id] = (tr.engine, tr.model, tr.model_version)
+                    todo.append(seg)
+        edited = sum(1 for tr in existing.values() if tr.state in _REDRAFTABLE and tr.text != tr.machine)
+        if edited:
+            notes.append(f"{edited} unapproved drafts edited by a translator were kept as they are")
     if not todo:
         meter.segments(len(segments))
-        return TranslateReport(lang.code, engine_name, len(docs), len(segments), 0, 0, len(segments), 0, 0)
+        return TranslateReport(lang.code, label, len(docs), len(segments), 0, 0, len(segments), 0, 0,
+                               notes=tuple(notes))
 
     protected = {seg.id: rt.matcher.protect(seg.text, lang.code) for seg in todo}
-    outputs: dict[str, tuple[str, float | None, str]] = {}  # segment id -> (raw output, score, origin)
+    outputs: dict[str, _Output] = {}  # segment id -> what the draft is made of
     with rt.store.session() as s:
         approved = {
             src: text for src, text in s.execute(
@@ -390,65 +491,86 @@ def _translate_documents(rt: Runtime, lang: Language, engine_name: str, docs: li
                 .where(TranslationRow.lang == lang.code, TranslationRow.state == State.APPROVED.value,
                        SegmentRow.source.in_([x.text for x in todo])))
         }
-        keys = {_memory_key(p.text) for p in protected.values()}
-        memory = {
-            m.source_hash: m for m in s.scalars(select(MemoryRow).where(
-                MemoryRow.lang == lang.code, MemoryRow.engine == engine_name, MemoryRow.source_hash.in_(keys)))
-        }
-    pending: dict[str, list[str]] = {}  # MT input -> segment ids (identical inputs translated once)
+    left = [seg for seg in todo if seg.text not in approved]
     for seg in todo:
         if seg.text in approved:
-            outputs[seg.id] = (approved[seg.text], None, "memory")
-            continue
-        mem = memory.get(_memory_key(protected[seg.id].text))
-        if mem is not None:
-            outputs[seg.id] = (mem.target, mem.score, "memory")
-        else:
-            pending.setdefault(protected[seg.id].text, []).append(seg.id)
-
-    # what needs no engine is stored first; then the engine's output batch by batch, each batch one
-    # transaction with its memory entries: a run killed midway loses at most the batch in flight
-    tally = _Tally()
-    known = [seg for seg in todo if seg.id in outputs]
-    if known:
+            outputs[seg.id] = _Output(approved[seg.text], None, "memory", chain[0])
+    pending: dict[str, list[str]] = {}  # MT input -> segment ids (identical inputs translated once)
+    links: list[ChainLink] = []
+    if left:
+        links = run.get(rt, lang)
+        rank = {(link.engine.name, link.info.model, link.info.version): i for i, link in enumerate(links)}
+        keys = {_memory_key(protected[seg.id].text) for seg in left}
+        memory: dict[str, MemoryRow] = {}
         with rt.store.session() as s:
-            _store_drafts(s, rt, lang, engine_name, known, outputs, protected, approved, tally)
-    calls_before = 0
-    engine = None
+            for m in s.scalars(select(MemoryRow).where(MemoryRow.lang == lang.code, MemoryRow.source_hash.in_(keys),
+                                                       MemoryRow.engine.in_([x.engine.name for x in links]))):
+                here = rank.get((m.engine, m.model, m.model_version))
+                best = memory.get(m.source_hash)
+                if here is not None and (best is None or here < rank[(best.engine, best.model, best.model_version)]):
+                    memory[m.source_hash] = m
+        for seg in left:
+            mem = memory.get(_memory_key(protected[seg.id].text))
+            if mem is not None:
+                outputs[seg.id] = _Output(mem.target, mem.score, "memory", mem.engine, mem.model, mem.model_version)
+            else:
+                pending.setdefault(protected[seg.id].text, []).append(seg.id)
+
+    # what needs no engine is stored first; then the engines' output step by step, each step one
+    # transaction with its memory entries: a run stopped midway loses at most the step in flight
+    tally = _Tally()
+    ready = [seg for seg in todo if seg.id in outputs]
+    if ready:
+        with rt.store.session() as s:
+            _store_drafts(s, rt, lang, ready, outputs, protected, approved, redo, tally)
+    calls_before = rt.engine_calls
+    unfinished: dict[str, str] = {}
     if pending:
-        engine = rt.engine(lang)
-        calls_before = engine.calls
-        inputs = list(pending)
         # by length, so that each step's batches hold sentences of like length (little padding)
         inputs = sorted(pending, key=len)
         step = max(1, rt.settings.mt.max_batch_size) * 4
+
+        def name_failure(engine: Engine, texts: list[str], exc: Exception) -> Exception:
+            return _engine_failure(engine, texts, pending, todo, source, lang, exc)
+
         for start in range(0, len(inputs), step):
             chunk = inputs[start : start + step]
-            try:
-                results = engine.translate(chunk, source, lang, meter.segments)
-            except TilmechError:
-                raise
-            except Exception as exc:  # name the segment that breaks the engine
-                raise _engine_failure(engine, chunk, pending, todo, source, lang, exc) from exc
+            wanted = {sid for text in chunk for sid in pending[text]}
+            outcome = translate_with_chain(links, chunk, source, lang,
+                                           _contexts(rt, docs, wanted, protected, lang),
+                                           name_failure=name_failure, advance=meter.segments)
+            notes += outcome.notes
             with rt.store.session() as s:
                 rt.store.lock(s, f"memory-{lang.code}")
-                stored = set(s.scalars(select(MemoryRow.source_hash).where(
-                    MemoryRow.lang == lang.code, MemoryRow.engine == engine_name,
-                    MemoryRow.source_hash.in_([_memory_key(t) for t in chunk]))))
-                for text, result in zip(chunk, results, strict=True):
-                    for sid in pending[text]:
-                        outputs[sid] = (result.text, result.score, "mt")
-                    if _memory_key(text) not in stored:  # else another run stored it meanwhile
-                        s.add(MemoryRow(source_hash=_memory_key(text), lang=lang.code, engine=engine_name,
-                                        source=text, target=result.text, score=result.score))
-                done = {sid for text in chunk for sid in pending[text]}
-                _store_drafts(s, rt, lang, engine_name, [seg for seg in todo if seg.id in done], outputs,
-                              protected, approved, tally)
-    meter.segments(len(segments) - len(pending))  # the engine advanced the meter by what it translated
-    calls = (engine.calls - calls_before) if engine is not None else 0
-    return TranslateReport(lang.code, engine_name, len(docs), len(segments), tally.stored - tally.from_memory,
-                           tally.from_memory, len(segments) - tally.stored, tally.flagged, calls,
-                           tuple(ArticleCounts(a, *c) for a, c in sorted(tally.per_article.items())))
+                done = [(text, d) for text, d in outcome.drafts.items() if d.error is None]
+                known = set(s.execute(select(MemoryRow.source_hash, MemoryRow.engine, MemoryRow.model,
+                                             MemoryRow.model_version).where(
+                    MemoryRow.lang == lang.code, MemoryRow.source_hash.in_([_memory_key(t) for t, _ in done]))).all())
+                for text, d in done:
+                    if (_memory_key(text), d.engine, d.model, d.version) not in known:  # else stored meanwhile
+                        s.add(MemoryRow(source_hash=_memory_key(text), lang=lang.code, engine=d.engine, model=d.model,
+                                        model_version=d.version, source=text, target=d.text, score=d.score))
+                if outcome.failure is None:
+                    for text, d in outcome.drafts.items():
+                        for sid in pending[text]:
+                            outputs[sid] = _Output(d.text, d.score, "mt", d.engine, d.model, d.version, d.error)
+                    _store_drafts(s, rt, lang, [seg for seg in todo if seg.id in wanted], outputs, protected,
+                                  approved, redo, tally)
+            if outcome.failure is not None:
+                raise outcome.failure
+            for text, why in outcome.unfinished.items():
+                for sid in pending[text]:
+                    unfinished[sid] = why
+    meter.segments(len(segments) - len(pending))  # the engines advanced the meter by what they translated
+    if unfinished:
+        first = next(iter(unfinished.values()))
+        raise TilmechError(f"{len(unfinished)} segments ({lang.code}) were not translated: {first}. The others "
+                           f"are stored; run `tilmech translate --lang {lang.code}` again to finish")
+    return TranslateReport(lang.code, label, len(docs), len(segments),
+                           tally.stored - tally.from_memory - tally.redrafted, tally.from_memory,
+                           len(segments) - tally.stored, tally.flagged, rt.engine_calls - calls_before,
+                           tuple(ArticleCounts(a, *c) for a, c in sorted(tally.per_article.items())),
+                           redrafted=tally.redrafted, notes=tuple(notes))
 
 
 @dataclass
@@ -456,13 +578,15 @@ class _Tally:
     stored: int = 0
     from_memory: int = 0
     flagged: int = 0
+    redrafted: int = 0
     per_article: dict[str, list[int]] = dataclasses.field(default_factory=dict)
 
 
-def _store_drafts(s: Session, rt: Runtime, lang: Language, engine_name: str, todo: list[Segment],
-                  outputs: dict[str, tuple[str, float | None, str]], protected: dict[str, Any],
-                  approved: dict[str, str], tally: _Tally) -> None:
-    """Add the draft translation (with QA and its first history entry) of each segment that has none."""
+def _store_drafts(s: Session, rt: Runtime, lang: Language, todo: list[Segment], outputs: dict[str, _Output],
+                  protected: dict[str, Any], approved: dict[str, str], redo: dict[str, tuple[str, str, str]],
+                  tally: _Tally) -> None:
+    """Add the draft translation (with QA, risk and its first history entry) of each segment that has
+    none, and draft again those of ``redo`` that nobody approved or edited meanwhile."""
     rt.store.lock(s, f"translations-{lang.code}")
     # an edited sentence keeps its approved translation, to be checked again ("stale")
     previous = {sid: text for sid, text in s.execute(
@@ -470,22 +594,27 @@ def _store_drafts(s: Session, rt: Runtime, lang: Language, engine_name: str, tod
         .join(TranslationRow, TranslationRow.segment_id == SegmentRow.previous_id)
         .where(SegmentRow.id.in_([x.id for x in todo]), TranslationRow.lang == lang.code,
                TranslationRow.state == State.APPROVED.value))}
-    # another run (a second worker) may have translated some of these meanwhile: keep its work
-    meanwhile = set(s.scalars(select(TranslationRow.segment_id).where(
-        TranslationRow.lang == lang.code, TranslationRow.segment_id.in_([x.id for x in todo]))))
-    rows: list[TranslationRow] = []
+    rows = {tr.segment_id: tr for tr in s.scalars(select(TranslationRow).where(
+        TranslationRow.lang == lang.code, TranslationRow.segment_id.in_([x.id for x in todo])))}
+    # another run (a second worker) may have translated some of these meanwhile: keep its work; a draft
+    # to redo that someone approved or edited meanwhile is kept too
+    todo = [seg for seg in todo if seg.id in outputs and (
+        seg.id not in rows or (seg.id in redo and rows[seg.id].state in _REDRAFTABLE
+                               and rows[seg.id].text == rows[seg.id].machine))]
+    disabled = rt.settings.disabled_checks(lang.code)
+    added: list[tuple[TranslationRow, str]] = []
     for seg in todo:
-        if seg.id in meanwhile:
-            continue
-        raw, score, origin = outputs[seg.id]
+        out = outputs[seg.id]
         lost: tuple[TermMatch, ...] = ()
         uncertain: tuple[TermMatch, ...] = ()
-        if origin == "memory" and seg.text in approved and raw == approved[seg.text]:
-            text = raw
+        if out.origin == "memory" and seg.text in approved and out.raw == approved[seg.text]:
+            text = out.raw
         else:
-            restored = rt.matcher.restore(raw, protected[seg.id], lang.code)
+            restored = rt.matcher.restore(out.raw, protected[seg.id], lang.code)
             text, lost, uncertain = restored.text, restored.lost, restored.uncertain
         findings = _check(rt, seg, text, lang)
+        if out.error:
+            findings.append(Finding("engine", Severity.FUNCTIONAL, f"{out.engine}: {out.error}"))
         findings += [Finding("term-lost", Severity.FUNCTIONAL,
                              f"MT lost glossary term {m.text!r}: insert {m.term.rendering(lang.code)!r}")
                      for m in lost]
@@ -493,29 +622,162 @@ def _store_drafts(s: Session, rt: Runtime, lang: Language, engine_name: str, tod
                              f"the grammatical case of {m.term.rendering(lang.code)!r} ({m.text!r}) could not be "
                              f"told: it is in its base form, check it")
                      for m in uncertain]
-        findings = [f for f in findings if f.code not in rt.settings.disabled_checks(lang.code)]
+        findings = [f for f in findings if f.code not in disabled]
         tally.stored += 1
         tally.flagged += bool(findings)
-        tally.from_memory += origin == "memory"
+        tally.from_memory += out.origin == "memory"
         counts = tally.per_article.setdefault(seg.article, [0, 0, 0])
-        counts[0 if origin != "memory" else 1] += 1
+        counts[0 if out.origin != "memory" else 1] += 1
         counts[2] += bool(findings)
+        made_by = f"{out.origin} ({out.engine}" + (f" {out.model} {out.version}" if out.model else "") + ")"
+        if seg.id in redo:
+            row = rows[seg.id]
+            before, before_state = row.text, row.state
+            row.machine = row.text = text
+            row.state, row.origin, row.engine, row.model, row.model_version = (
+                State.DRAFT.value, out.origin, out.engine, out.model, out.version)
+            row.score, row.qa = out.score, [f.to_dict() for f in findings]
+            row.risk = _risk(rt, seg.text, findings, out.score, edited=False)
+            row.updated_at, row.updated_by, row.version = utcnow(), rt.user, row.version + 1
+            old_engine, old_model, old_version = redo[seg.id]
+            s.add(HistoryRow(translation_id=row.id, who=rt.user, action="redraft", before_text=before,
+                             after_text=text, before_state=before_state, after_state=State.DRAFT.value,
+                             note=f"{made_by}; was {old_engine} {old_model} {old_version}"))
+            tally.redrafted += 1
+            continue
         state, current = State.DRAFT, text
         if seg.id in previous:
             state, current = State.STALE, previous[seg.id]
             findings = _check(rt, seg, current, lang)
-        rows.append(TranslationRow(segment_id=seg.id, lang=lang.code, machine=text, text=current,
-                                   state=state.value, origin=origin, engine=engine_name, score=score,
-                                   qa=[f.to_dict() for f in findings], updated_by=rt.user,
-                                   risk=_risk(rt, seg.text, findings, score, edited=current != text)))
-    s.add_all(rows)
+        added.append((TranslationRow(segment_id=seg.id, lang=lang.code, machine=text, text=current,
+                                     state=state.value, origin=out.origin, engine=out.engine, model=out.model,
+                                     model_version=out.version, score=out.score,
+                                     qa=[f.to_dict() for f in findings], updated_by=rt.user,
+                                     risk=_risk(rt, seg.text, findings, out.score, edited=current != text)),
+                      made_by))
+    s.add_all([row for row, _ in added])
     s.flush()  # one multi-row INSERT, which also gives the rows their ids
     s.add_all([HistoryRow(translation_id=row.id, who=rt.user, action="translate", before_text=None,
                           after_text=row.text, before_state=None, after_state=row.state,
-                          note=f"{row.origin} ({engine_name})" + (
-                              "; the English changed: the approved translation of the old text kept"
-                              if row.state == State.STALE.value else ""))
-               for row in rows])
+                          note=made_by + ("; the English changed: the approved translation of the old text kept"
+                                          if row.state == State.STALE.value else ""))
+               for row, made_by in added])
+
+
+# -- compare engines -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EngineOutput:
+    engine: str
+    text: str
+    score: float | None
+    findings: tuple[Finding, ...]
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class ComparedSegment:
+    segment_id: str
+    article: str
+    source: str
+    outputs: tuple[EngineOutput, ...]  # one per engine, in the order asked
+
+
+@dataclass(frozen=True)
+class EngineSummary:
+    engine: str
+    model: str
+    version: str
+    segments: int  # translated
+    flagged: int  # with any QA finding
+    critical: int  # with a critical QA finding
+    findings: int
+    mean_score: float | None
+    seconds: float
+    failure: str = ""  # the engine could not run at all
+
+
+@dataclass(frozen=True)
+class Comparison:
+    lang: str
+    engines: tuple[EngineSummary, ...]
+    segments: tuple[ComparedSegment, ...]
+
+
+def compare_engines(rt: Runtime, lang_code: str, engine_names: Sequence[str], article: str | None = None,
+                    sample: int = 20) -> Comparison:
+    """Translate a sample of segments with each engine, without writing anything, and check each output.
+
+    The sample is spread evenly over the segments of ``article`` (all articles when
+    None). Each output goes through the glossary restoration and the QA checks of
+    a real draft, so the findings are those a reviewer would see.
+    """
+    import time
+
+    lang = rt.settings.resolve_languages([lang_code])[0]
+    source = rt.settings.source
+    known = (*rt.settings.engine_chain(lang.code), "argos", "pseudo", *rt.settings.engine_defs)
+    names = list(dict.fromkeys(engine_names))
+    for name in names:
+        if name not in known:
+            raise UsageError(f"unknown engine {name!r}: use argos, pseudo or a name from engine_defs in tilmech.yaml"
+                             + (f" ({', '.join(rt.settings.engine_defs)})" if rt.settings.engine_defs else ""))
+    if not names:
+        raise UsageError("name at least one engine: --engines argos,ct2-nllb")
+    if sample < 1:
+        raise UsageError("--sample must be at least 1")
+    docs = load_documents(rt, [article] if article else None)
+    segments = [seg for doc in docs for seg in doc.segments]
+    step = max(1, len(segments) / sample)
+    chosen = {segments[int(i * step)].id for i in range(min(sample, len(segments)))}
+    picked = [seg for seg in segments if seg.id in chosen]
+    protected = {seg.id: rt.matcher.protect(seg.text, lang.code) for seg in picked}
+    contexts = _contexts(rt, docs, chosen, protected, lang)
+    inputs = list(dict.fromkeys(protected[seg.id].text for seg in picked))
+    summaries: list[EngineSummary] = []
+    outputs: dict[str, list[EngineOutput]] = {seg.id: [] for seg in picked}
+    for name in names:
+        started = time.perf_counter()
+        try:
+            engine = rt.engine_named(name)
+            info = model_info(engine, source, lang)
+            outcome = translate_with_chain([ChainLink(engine, info)], inputs, source, lang, contexts)
+            if outcome.failure is not None:
+                raise outcome.failure
+        except TilmechError as exc:
+            summaries.append(EngineSummary(name, "", "", 0, 0, 0, 0, None, time.perf_counter() - started, str(exc)))
+            for seg in picked:
+                outputs[seg.id].append(EngineOutput(name, "", None, (), str(exc)))
+            continue
+        seconds = time.perf_counter() - started
+        flagged = critical = count = translated = 0
+        scores: list[float] = []
+        for seg in picked:
+            key = protected[seg.id].text
+            draft = outcome.drafts.get(key)
+            if draft is None:
+                outputs[seg.id].append(EngineOutput(name, "", None, (), outcome.unfinished.get(key, "not translated")))
+                continue
+            translated += 1
+            restored = rt.matcher.restore(draft.text, protected[seg.id], lang.code)
+            findings = _check(rt, seg, restored.text, lang)
+            if draft.error:
+                findings.append(Finding("engine", Severity.FUNCTIONAL, f"{name}: {draft.error}"))
+            findings += [Finding("term-lost", Severity.FUNCTIONAL,
+                                 f"MT lost glossary term {m.text!r}: insert {m.term.rendering(lang.code)!r}")
+                         for m in restored.lost]
+            flagged += bool(findings)
+            critical += any(f.severity is Severity.CRITICAL for f in findings)
+            count += len(findings)
+            if draft.score is not None:
+                scores.append(draft.score)
+            outputs[seg.id].append(EngineOutput(name, restored.text, draft.score, tuple(findings), draft.error))
+        summaries.append(EngineSummary(name, info.model, info.version, translated,
+                                       flagged, critical, count, sum(scores) / len(scores) if scores else None,
+                                       seconds))
+    return Comparison(lang.code, tuple(summaries), tuple(
+        ComparedSegment(seg.id, seg.article, seg.text, tuple(outputs[seg.id])) for seg in picked))
 
 
 # -- interface strings ---------------------------------------------------------------------
@@ -692,6 +954,8 @@ class ReviewItem:
     version: int = 1
     source_diff: str = ""  # for an edited English sentence: [-old-]{+new+}
     risk: float | None = None  # 0 (safe) to 100, see tilmech.qa.risk; None: not checked yet
+    model: str = ""  # the model that made the machine draft, and its version
+    model_version: str = ""
 
 
 @dataclass(frozen=True)
@@ -710,7 +974,8 @@ def _item(seg: SegmentRow, tr: TranslationRow) -> ReviewItem:
     return ReviewItem(seg.id, seg.article, seg.field, seg.position, tr.lang, seg.source, tr.machine, tr.text,
                       tr.state, tr.engine, tr.origin, tr.score,
                       tuple(Finding.from_dict(f) for f in tr.qa or []), dict(seg.placeholders or {}), tr.version,
-                      source_diff(seg.previous_source, seg.source) if seg.previous_source else "", tr.risk)
+                      source_diff(seg.previous_source, seg.source) if seg.previous_source else "", tr.risk,
+                      tr.model, tr.model_version)
 
 
 ORDERS = ("position", "risk", "score")

@@ -9,14 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from .errors import ConfigError
 from .languages import LANGUAGES, Language, get_language
 from .yamldoc import read_yaml, validate
 
 CONFIG_NAME = "tilmech.yaml"
-ENGINES = ("argos", "pseudo")
+ENGINES = ("argos", "pseudo")  # built in; more are defined under engine_defs (types ct2 and openai)
 
 
 def _known_language(value: str) -> str:
@@ -48,6 +48,61 @@ class MTSettings(_Model):
     threads: int = Field(0, ge=0, le=256, description="CPU threads for the engine; 0: every core this process may use.")
 
 
+class Ct2EngineDef(_Model):
+    """A CTranslate2 sequence-to-sequence model (NLLB-200, M2M-100, OPUS-MT...) converted once by the user."""
+
+    type: Literal["ct2"]
+    model: str = Field(description="The CTranslate2 model directory (made by ct2-transformers-converter), "
+                                   "relative to tilmech.yaml.")
+    preset: Literal["nllb", "m2m100", "opus-mt", "custom"] = Field(
+        "custom", description="Token layout and SentencePiece file names of a model family: nllb, m2m100, opus-mt; "
+                              "custom uses only the keys below.")
+    source_spm: str = Field("", description="SentencePiece model of the source side; default from the preset, "
+                                            "relative to the model directory.")
+    target_spm: str = Field("", description="SentencePiece model of the target side when it differs (OPUS-MT).")
+    source_prefix: tuple[str, ...] | None = Field(
+        None, description="Tokens before the source text; {source} stands for the source language token.")
+    source_suffix: tuple[str, ...] | None = Field(None, description="Tokens after the source text, e.g. </s>.")
+    target_prefix: tuple[str, ...] | None = Field(
+        None, description="Tokens forced at the start of the output; {target} stands for the target language token.")
+    language_tokens: dict[str, str] = Field(
+        default_factory=dict, description="Language code → the model's language token (eng_Latn, __ky__, >>kir<<); "
+                                          "the preset knows en, ru, ky and zh.")
+    version: str = Field("", description="Model version recorded with every draft; default: a fingerprint of "
+                                         "the model files.")
+
+
+class OpenAIEngineDef(_Model):
+    """Any OpenAI-compatible chat-completions endpoint (vLLM, llama.cpp, Ollama, a hosted service)."""
+
+    type: Literal["openai"]
+    url: str = Field(description="Base URL of the API, e.g. http://127.0.0.1:8080/v1 (/chat/completions is added).")
+    model: str = Field(description="Model name sent with each request.")
+    api_key_env: str = Field("", description="Name of the environment variable that holds the API key; "
+                                             "empty: no key is sent.")
+    version: str = Field("1", description="Recorded with every draft; change it when the model behind the name "
+                                          "changes, so `tilmech translate --redraft-unapproved` re-drafts.")
+    batch_size: int = Field(8, ge=1, le=64, description="Segments per request.")
+    concurrency: int = Field(4, ge=1, le=64, description="Requests in flight at once.")
+    timeout: float = Field(60.0, gt=0, description="Seconds to wait for one response.")
+    max_retries: int = Field(4, ge=0, le=20, description="Retries of a request on 429, 5xx and timeouts, "
+                                                         "with exponential backoff (Retry-After respected).")
+    max_requests: int = Field(0, ge=0, description="Budget per run: most requests sent; 0: no limit.")
+    max_tokens: int = Field(0, ge=0, description="Budget per run: most tokens (prompt + completion) used; "
+                                                 "0: no limit.")
+    temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature.")
+
+
+EngineDef = Annotated[Ct2EngineDef | OpenAIEngineDef, Field(discriminator="type")]
+
+
+def _engine_list(value: object) -> object:
+    return (value,) if isinstance(value, str) else value
+
+
+EngineChain = Annotated[tuple[str, ...], BeforeValidator(_engine_list)]
+
+
 class SiteSettings(_Model):
     base_url: str = Field("", description="Public URL prefix of the published site; empty for relative links.")
 
@@ -74,9 +129,16 @@ class Settings(_Model):
 
     source_language: str = Field("en", description="Language of the articles in content/<source>/.")
     target_languages: tuple[LanguageCode, ...] = Field(("ru", "ky", "zh"), description="Languages to translate into.")
-    engines: dict[LanguageCode, Literal["argos", "pseudo"]] = Field(
+    engines: dict[LanguageCode, EngineChain] = Field(
         default_factory=dict,
-        description="Engine per target language: argos (default) or pseudo (pseudo-localization preview).",
+        description="Engine per target language, or an ordered list tried in turn (a segment the first fails on "
+                    "goes to the next): argos (default), pseudo (pseudo-localization preview) or a name "
+                    "from engine_defs.",
+    )
+    engine_defs: dict[str, EngineDef] = Field(
+        default_factory=dict,
+        description="Named engines: type ct2 (a local CTranslate2 model) or openai (an OpenAI-compatible "
+                    "endpoint); use their names in engines.",
     )
     store: str = Field("sqlite:///tilmech.db", description="SQLAlchemy URL of the store; a relative SQLite path is relative to the project.")
     store_timeout: float = Field(30, gt=0, le=3600, description="Seconds a write waits for a busy store (SQLite's "
@@ -117,7 +179,12 @@ class Settings(_Model):
         return frozenset(self.qa.disabled.get(code, ()))
 
     def engine_for(self, code: str) -> str:
-        return self.engines.get(code, "argos")
+        """The first engine of ``code``'s chain."""
+        return self.engine_chain(code)[0]
+
+    def engine_chain(self, code: str) -> tuple[str, ...]:
+        """The engines tried in turn for ``code``."""
+        return self.engines.get(code) or ("argos",)
 
     def path(self, name: str) -> Path:
         return (self.root / getattr(self.paths, name)).resolve()
@@ -175,6 +242,23 @@ def read_settings(text: str, source: str = CONFIG_NAME, root: Path | None = None
         if code == settings.source_language:
             raise ConfigError(f"{source}:{doc.line_of(('target_languages', i))}: target_languages[{i}]: "
                               f"the source language cannot also be a target language ({code!r})")
+    known = (*ENGINES, *settings.engine_defs)
+    for name in settings.engine_defs:
+        if name in ENGINES:
+            raise ConfigError(f"{source}:{doc.line_of(('engine_defs', name))}: engine_defs.{name}: {name!r} is a "
+                              f"built-in engine: choose another name")
+    for code, chain in settings.engines.items():
+        if not chain:
+            raise ConfigError(f"{source}:{doc.line_of(('engines', code))}: engines.{code}: name at least one engine")
+        for i, name in enumerate(chain):
+            if name not in known:
+                where = f"engines.{code}" if isinstance(doc.data["engines"][code], str) else f"engines.{code}[{i}]"
+                raise ConfigError(
+                    f"{source}:{doc.line_of(('engines', code, i))}: {where}: unknown engine {name!r}: use "
+                    f"'argos' or 'pseudo' or define it under engine_defs"
+                    + (f" ({', '.join(settings.engine_defs)})" if settings.engine_defs else ""))
+        if len(set(chain)) != len(chain):
+            raise ConfigError(f"{source}:{doc.line_of(('engines', code))}: engines.{code}: an engine is listed twice")
     for code in settings.engines:
         if code not in settings.target_languages:
             raise ConfigError(f"{source}:{doc.line_of(('engines', code))}: engines.{code}: {code!r} is not one of "

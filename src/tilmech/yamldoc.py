@@ -135,7 +135,7 @@ def validate(model: type[M], doc: YamlDoc, *, context: Mapping[str, Any] | None 
         messages = []
         first_line: int | None = None
         for err in exc.errors():
-            loc = tuple(err["loc"])
+            loc = _data_path(doc.data, tuple(err["loc"]))
             line = doc.line_of(loc)
             if first_line is None:
                 first_line = line
@@ -145,6 +145,19 @@ def validate(model: type[M], doc: YamlDoc, *, context: Mapping[str, Any] | None 
         if len(messages) == 1:
             raise ConfigError(messages[0]) from None
         raise ConfigError("\n".join(messages)) from None
+
+
+def _data_path(data: Any, loc: Path_) -> Path_:
+    """``loc`` without the parts pydantic adds that are not in the data (the tag of a tagged union)."""
+    out: list[str | int] = []
+    for i, part in enumerate(loc):
+        last = i == len(loc) - 1
+        if isinstance(data, dict) and part not in data and not last and part != "[key]":
+            continue
+        out.append(part)
+        data = data.get(part) if isinstance(data, dict) else \
+            data[part] if isinstance(data, list) and isinstance(part, int) and part < len(data) else None
+    return tuple(out)
 
 
 def _humanize(err: Any) -> str:

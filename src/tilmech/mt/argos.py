@@ -27,7 +27,7 @@ from typing import Any
 
 from ..errors import EnvironmentNotReady, InputError, ModelMissing, UsageError
 from ..languages import LANGUAGES, Language, get_language
-from .base import Advance, MTResult
+from .base import Advance, ModelInfo, MTContext, MTResult
 
 _LOCK = threading.Lock()
 # loaded models, shared by every engine of the process: two flows in one worker load a model once
@@ -266,8 +266,17 @@ class ArgosEngine:
                 _MODELS[key] = _LoadedModel(candidates[0], self.compute_type, self.threads)
             return _MODELS[key]
 
+    def model_info(self, source: Language, target: Language) -> ModelInfo:
+        """The installed package of the pair: its name and package version (no model is loaded)."""
+        pair = (source.code, target.code)
+        for model in installed_models():
+            if (model.from_code, model.to_code) == pair:
+                return ModelInfo(model.name or model.path.name, model.version or "0")
+        raise ModelMissing(f"no Argos model for {source.code}→{target.code} is installed: "
+                           + _install_hint(source, target))
+
     def translate(self, texts: Sequence[str], source: Language, target: Language,
-                  advance: Advance | None = None) -> list[MTResult]:
+                  advance: Advance | None = None, contexts: Sequence[MTContext] | None = None) -> list[MTResult]:
         if not texts:
             return []
         with machine_lock(f"{source.argos}-{target.argos}"):

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from ..languages import Language
 from ..segments import PLACEHOLDER_RE
-from .base import Advance, MTResult
+from .base import Advance, ModelInfo, MTContext, MTResult
 
 _ACCENTS = str.maketrans(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
@@ -46,7 +46,7 @@ class PseudoEngine:
         self.calls = 0
 
     def translate(self, texts: Sequence[str], source: Language, target: Language,
-                  advance: Advance | None = None) -> list[MTResult]:
+                  advance: Advance | None = None, contexts: Sequence[MTContext] | None = None) -> list[MTResult]:
         out = []
         for text in texts:
             out.append(MTResult(pseudo_localize(text)))
@@ -54,6 +54,9 @@ class PseudoEngine:
             if advance:
                 advance(1)
         return out
+
+    def model_info(self, source: Language, target: Language) -> ModelInfo:
+        return ModelInfo("pseudo", "1")
 
     def close(self) -> None:
         pass

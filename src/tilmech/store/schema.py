@@ -67,6 +67,9 @@ class TranslationRow(Base):
     state: Mapped[str] = mapped_column(String(16), default="draft", index=True)
     origin: Mapped[str] = mapped_column(String(16))  # mt | memory
     engine: Mapped[str] = mapped_column(String(64))
+    # provenance of the machine draft: model id and version ("" before it was recorded, or for reused approvals)
+    model: Mapped[str] = mapped_column(String(200), default="")
+    model_version: Mapped[str] = mapped_column(String(64), default="")
     score: Mapped[float | None] = mapped_column(Float, nullable=True)
     qa: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     # 0 (safe) to 100: findings, engine score, length, glossary terms (tilmech.qa.risk); worst first in the queue
@@ -134,15 +137,18 @@ class HistoryRow(Base):
 
 
 class MemoryRow(Base):
-    """Translation memory: engine output for an exact MT input, per target language."""
+    """Translation memory: engine output for an exact MT input, per target language, engine and model version."""
 
     __tablename__ = "memory"
-    __table_args__ = (UniqueConstraint("source_hash", "lang", "engine"),)
+    __table_args__ = (UniqueConstraint("source_hash", "lang", "engine", "model", "model_version",
+                                       name="uq_memory_entry"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     source_hash: Mapped[str] = mapped_column(String(64), index=True)
     lang: Mapped[str] = mapped_column(String(8))
     engine: Mapped[str] = mapped_column(String(64))
+    model: Mapped[str] = mapped_column(String(200), default="")
+    model_version: Mapped[str] = mapped_column(String(64), default="")
     source: Mapped[str] = mapped_column(Text)
     target: Mapped[str] = mapped_column(Text)
     score: Mapped[float | None] = mapped_column(Float, nullable=True)
