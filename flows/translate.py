@@ -222,7 +222,6 @@ def publish_qa_summary(rt: Any, reports: list[services.TranslateReport]) -> None
     create_markdown_artifact(key="qa-report", markdown="\n".join(lines))
 
 
-@flow(name="translate-articles", flow_run_name=_run_name, log_prints=False)
 # Tasks running at once: enough to overlap a batch's parsing and store writes with another's
 # engine work; bounded, so 10 000 articles are never all in memory at once.
 MAX_PARALLEL_TASKS = 4
