@@ -1013,7 +1013,7 @@ def review_list(rt: Runtime, lang: str | None = None, state: str | None = None, 
     if max_risk is not None:
         query_ = query_.where(TranslationRow.risk <= max_risk)
     query_ = query_.order_by(SegmentRow.article, SegmentRow.position, TranslationRow.lang)
-    with rt.store.session() as s:
+    with rt.store.reading() as s:
         if article and s.get(ArticleRow, article) is None:
             raise NotFound(f"no article {article!r} in the store: run `tilmech translate` first")
         items = [_item(seg, tr) for seg, tr in s.execute(query_)]
@@ -1092,7 +1092,7 @@ def segment_terms(rt: Runtime, source: str) -> tuple[SegmentTerm, ...]:
 
 def review_show(rt: Runtime, segment_id: str, lang: str | None = None) -> SegmentView:
     langs = [rt.settings.resolve_languages([lang])[0].code] if lang else list(rt.settings.target_languages)
-    with rt.store.session() as s:
+    with rt.store.reading() as s:
         seg = _resolve_segment(s, segment_id)
         items = []
         history: dict[str, tuple[HistoryEntry, ...]] = {}
@@ -1113,6 +1113,34 @@ def review_show(rt: Runtime, segment_id: str, lang: str | None = None) -> Segmen
                 for c in s.scalars(select(CommentRow).where(CommentRow.translation_id == tr.id).order_by(CommentRow.id)))
         return SegmentView(seg.id, seg.article, seg.source, dict(seg.placeholders or {}), tuple(items), history,
                            segment_terms(rt, seg.source), comments)
+
+
+def review_views(rt: Runtime, lang: str, items: Sequence[ReviewItem]) -> dict[str, SegmentView]:
+    """The views of many segments in one language (the editor's page) in a few queries, not some per segment."""
+    code = rt.settings.resolve_languages([lang])[0].code
+    ids = [i.segment_id for i in items]
+    history: dict[int, list[HistoryEntry]] = {}
+    comments: dict[int, list[Comment]] = {}
+    with rt.store.reading() as s:
+        translation_of = dict(s.execute(select(TranslationRow.segment_id, TranslationRow.id).where(
+            TranslationRow.lang == code, TranslationRow.segment_id.in_(ids))).tuples().all())
+        tids = list(translation_of.values())
+        for h in s.scalars(select(HistoryRow).where(HistoryRow.translation_id.in_(tids)).order_by(HistoryRow.id)):
+            history.setdefault(h.translation_id, []).append(
+                HistoryEntry(h.at.isoformat(timespec="seconds"), h.who, h.action, h.before_text, h.after_text,
+                             h.before_state, h.after_state, h.note))
+        for c in s.scalars(select(CommentRow).where(CommentRow.translation_id.in_(tids)).order_by(CommentRow.id)):
+            comments.setdefault(c.translation_id, []).append(Comment(c.at.isoformat(timespec="seconds"), c.who, c.text))
+    terms: dict[str, tuple[SegmentTerm, ...]] = {}
+    out = {}
+    for item in items:
+        if item.source not in terms:
+            terms[item.source] = segment_terms(rt, item.source)
+        tid = translation_of.get(item.segment_id, -1)
+        out[item.segment_id] = SegmentView(item.segment_id, item.article, item.source, item.placeholders, (item,),
+                                           {code: tuple(history.get(tid, ()))}, terms[item.source],
+                                           {code: tuple(comments.get(tid, ()))})
+    return out
 
 
 def _segment_model(rt: Runtime, seg: SegmentRow) -> Segment:
@@ -1480,15 +1508,16 @@ def users_list(rt: Runtime) -> list[User]:
 
 
 def authenticate(rt: Runtime, name: str, password: str) -> User:
-    with rt.store.session() as s:
+    with rt.store.reading() as s:
         row = s.scalars(select(UserRow).where(UserRow.name == name)).first()
-        if row is None or not verify_password(password, row.password_hash):
-            raise Unauthorized("wrong user name or password")
-        return _user(row)
+    # the hash is checked outside the transaction: it takes a while, on purpose
+    if row is None or not verify_password(password, row.password_hash):
+        raise Unauthorized("wrong user name or password")
+    return _user(row)
 
 
 def get_user(rt: Runtime, name: str) -> User | None:
-    with rt.store.session() as s:
+    with rt.store.reading() as s:
         row = s.scalars(select(UserRow).where(UserRow.name == name)).first()
         return _user(row) if row else None
 
@@ -1505,7 +1534,7 @@ def create_token(rt: Runtime, name: str, label: str = "") -> str:
 
 
 def user_by_token(rt: Runtime, token: str) -> User:
-    with rt.store.session() as s:
+    with rt.store.reading() as s:
         row = s.execute(select(UserRow).join(TokenRow, TokenRow.user_id == UserRow.id)
                         .where(TokenRow.token_hash == token_digest(token))).scalar_one_or_none()
         if row is None:
@@ -1534,14 +1563,16 @@ class Progress:
     flagged: int
 
 
-def progress_table(rt: Runtime) -> list[Progress]:
-    """Per article and language: segments, approved, needs-work, with QA findings."""
+def progress_table(rt: Runtime, article: str | None = None) -> list[Progress]:
+    """Per article (all, or the one named) and language: segments, approved, needs-work, with QA findings."""
     out = []
-    with rt.store.session() as s:
+    query = (select(SegmentRow.article, TranslationRow.lang, TranslationRow.state, TranslationRow.qa)
+             .join(TranslationRow, TranslationRow.segment_id == SegmentRow.id).where(SegmentRow.active.is_(True)))
+    if article is not None:
+        query = query.where(SegmentRow.article == article)
+    with rt.store.reading() as s:
         titles = {slug: title for slug, title in s.execute(select(ArticleRow.slug, ArticleRow.title))}
-        rows = s.execute(select(SegmentRow.article, TranslationRow.lang, TranslationRow.state, TranslationRow.qa)
-                         .join(TranslationRow, TranslationRow.segment_id == SegmentRow.id)
-                         .where(SegmentRow.active.is_(True))).all()
+        rows = s.execute(query).all()
     counts: dict[tuple[str, str], list[int]] = {}
     for article, lang, state, qa in rows:
         c = counts.setdefault((article, lang), [0, 0, 0, 0])
@@ -1665,7 +1696,7 @@ def _release_row(s: object, release_id: int) -> ReleaseRow:
 
 
 def release_info(rt: Runtime, release_id: int) -> ReleaseInfo:
-    with rt.store.session() as s:
+    with rt.store.reading() as s:
         row = _release_row(s, release_id)
         locales: dict[str, list[str]] = {rt.settings.source_language: list(s.scalars(
             select(ReleaseSourceRow.article).where(ReleaseSourceRow.release_id == row.id)
@@ -1739,7 +1770,7 @@ def release_content(rt: Runtime, release_id: int) -> ReleaseContent:
 
 def stats(rt: Runtime) -> dict[str, dict[str, int]]:
     """Per language: segments by state (active segments only)."""
-    with rt.store.session() as s:
+    with rt.store.reading() as s:
         rows = s.execute(select(TranslationRow.lang, TranslationRow.state, func.count())
                          .join(SegmentRow, SegmentRow.id == TranslationRow.segment_id)
                          .where(SegmentRow.active.is_(True))

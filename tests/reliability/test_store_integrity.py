@@ -151,3 +151,30 @@ def test_db_backup_of_postgresql_points_to_pg_dump(tmp_path: Path) -> None:
     store.engine = create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
     with pytest.raises(UsageError, match=r"this store is postgresql: use its own tools \(PostgreSQL: pg_dump\)"):
         backup_store(store, tmp_path / "copy.db")
+
+
+def test_readers_neither_wait_for_nor_block_a_writer(tmp_path: Path) -> None:
+    """WAL: while one unit of work holds the write lock, reads go on and see the last committed state."""
+    import datetime as dt
+    import time
+
+    from sqlalchemy import func, select
+
+    from tilmech.store import ArticleRow
+
+    store = Store(f"sqlite:///{tmp_path / 's.db'}")
+    with store.session() as s:
+        s.add(ArticleRow(slug="a", title="A", date=dt.date(2024, 1, 1), content_hash="h",
+                         source_path="a.md"))
+    with store.session() as writer:  # holds the write lock until the block ends
+        writer.add(ArticleRow(slug="b", title="B", date=dt.date(2024, 1, 1), content_hash="h",
+                              source_path="b.md"))
+        writer.flush()
+        started = time.monotonic()
+        with store.reading() as reader:
+            assert reader.scalar(select(func.count()).select_from(ArticleRow)) == 1  # "b" is not committed yet
+        assert time.monotonic() - started < 1
+    with store.reading() as reader:
+        assert reader.scalar(select(func.count()).select_from(ArticleRow)) == 2
+        assert reader.connection().exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    store.close()

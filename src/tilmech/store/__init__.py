@@ -83,8 +83,10 @@ class Store:
             raise EnvironmentNotReady(f"cannot open the store {url!r}: {exc}") from None
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas(timeout))
-            # one writer at a time, decided when the transaction starts: no lock upgrades that fail
-            event.listen(self.engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+            # one writer at a time, decided when the transaction starts: no lock upgrades that fail;
+            # readers (``reading()``) begin without the write lock and never wait for a writer (WAL)
+            event.listen(self.engine, "begin", lambda conn: conn.exec_driver_sql(
+                "BEGIN" if conn.get_execution_options().get("tilmech_read_only") else "BEGIN IMMEDIATE"))
         try:
             if check:
                 self._ensure_schema()
@@ -93,6 +95,7 @@ class Store:
                                       + ("" if isinstance(exc, OperationalError) else
                                          ": restore a backup (tilmech db backup) or run `tilmech db check`")) from None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._readers = sessionmaker(self.engine.execution_options(tilmech_read_only=True), expire_on_commit=False)
 
     # -- schema: Alembic migrations -------------------------------------------------------
 
@@ -181,6 +184,12 @@ class Store:
     @contextmanager
     def session(self) -> Iterator[Session]:
         with self._sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A unit of work that only reads: on SQLite it neither takes nor waits for the write lock."""
+        with self._readers() as session, session.begin():
             yield session
 
     def close(self) -> None:

@@ -310,8 +310,8 @@ def create_app(rt: Runtime, limiter: SignInLimiter | None = None) -> FastAPI:
         items = services.review_list(r, lang, state or None, article, query=q or None, flag=flag or None,
                                      order=order, min_risk=_number(min_risk, "min_risk"),
                                      max_risk=_number(max_risk, "max_risk"))
-        views = {i.segment_id: services.review_show(r, i.segment_id, lang) for i in items}
-        progress = next((p for p in services.progress_table(r) if p.article == article and p.lang == lang), None)
+        views = services.review_views(r, lang, items)
+        progress = next((p for p in services.progress_table(r, article) if p.lang == lang), None)
         return page(request, "editor.html", user, article=article, lang=lang, items=items, views=views,
                     progress=progress, may_review=user.may_review(lang),
                     filters={"state": state or "", "flag": flag or "", "order": order, "q": q or "",
