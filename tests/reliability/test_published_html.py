@@ -74,6 +74,9 @@ def test_a_hostile_article_publishes_nothing_executable(pseudo_project: Path, tm
     services.ingest(rt)
     for code in ("ru", "ky", "zh"):
         services.translate_language(rt, code, ["hostile"])
+        for item in services.review_list(rt, code, article="hostile"):
+            if any(f.severity == "critical" for f in item.findings):  # e.g. a literal link the engine mangled:
+                services.review_edit(rt, item.segment_id, code, item.source)  # the translator keeps it as written
         services.review_approve(rt, code, article="hostile")
     release = services.release_create(rt)
     assert all("hostile" in release.locales[code] for code in ("en", "ru", "ky", "zh"))
