@@ -27,6 +27,14 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
+
+def wait_until(page, expression: str, timeout: float = 15) -> None:  # type: ignore[no-untyped-def]
+    """Like page.wait_for_function, without making the page eval a string (the workbench's CSP forbids that)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"still false after {timeout} s: {expression}"
+        time.sleep(0.05)
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -86,15 +94,15 @@ def test_translator_fixes_and_approves_with_the_keyboard(server, browser) -> Non
     first, second = segments.nth(0), segments.nth(1)
     first.locator("textarea").fill("Церемония открытия Умного класса в Кыргызстане")
     first.locator("textarea").press("Control+Enter")  # save and next
-    page.wait_for_function("document.activeElement === document.querySelectorAll('section.seg textarea')[1]")
+    wait_until(page, "document.activeElement === document.querySelectorAll('section.seg textarea')[1]")
     item = services.review_list(rt, "ru", article=SEED)[0]
     assert (item.text, item.state, item.version) == ("Церемония открытия Умного класса в Кыргызстане", "draft", 2)
 
     second.locator("textarea").press("Control+Shift+Enter")  # approve and next
-    page.wait_for_function(f"document.getElementById('progress-label').textContent === '1 / {total} approved'")
+    wait_until(page, f"document.getElementById('progress-label').textContent === '1 / {total} approved'")
     assert second.locator(".state").text_content() == "approved"
     assert services.review_list(rt, "ru", article=SEED)[1].state == "approved"
-    page.wait_for_function("document.activeElement === document.querySelectorAll('section.seg textarea')[2]")
+    wait_until(page, "document.activeElement === document.querySelectorAll('section.seg textarea')[2]")
 
     # the dashboard shows the new progress
     page.goto(f"{base}/")
@@ -106,7 +114,7 @@ def test_translator_fixes_and_approves_with_the_keyboard(server, browser) -> Non
     third.locator("textarea").fill("")
     third.locator("textarea").fill("Текст без плейсхолдера {9}")
     third.locator("textarea").press("Control+Shift+Enter")
-    page.wait_for_function("document.querySelectorAll('section.seg')[2].querySelector('.error').textContent !== ''")
+    wait_until(page, "document.querySelectorAll('section.seg')[2].querySelector('.error').textContent !== ''")
     assert "cannot approve with critical QA findings" in third.locator(".error").text_content()
     assert "critical" in third.locator(".findings").text_content()
 

@@ -1122,8 +1122,9 @@ def review_views(rt: Runtime, lang: str, items: Sequence[ReviewItem]) -> dict[st
     history: dict[int, list[HistoryEntry]] = {}
     comments: dict[int, list[Comment]] = {}
     with rt.store.reading() as s:
-        translation_of = dict(s.execute(select(TranslationRow.segment_id, TranslationRow.id).where(
-            TranslationRow.lang == code, TranslationRow.segment_id.in_(ids))).tuples().all())
+        translation_of = {sid: tid for sid, tid in s.execute(select(TranslationRow.segment_id, TranslationRow.id)
+                                                             .where(TranslationRow.lang == code,
+                                                                    TranslationRow.segment_id.in_(ids)))}
         tids = list(translation_of.values())
         for h in s.scalars(select(HistoryRow).where(HistoryRow.translation_id.in_(tids)).order_by(HistoryRow.id)):
             history.setdefault(h.translation_id, []).append(
