@@ -44,3 +44,25 @@ def test_the_pipeline_runs_on_postgresql(pseudo_project: Path, postgres_url: str
     assert (report.path / "ru" / f"{SEED}.html").exists()
     current, head = Store(rt.settings.store_url).schema_revision()
     assert current == head
+
+
+OPEN_STORE = """
+import sys
+from tilmech.store import Store
+Store(sys.argv[1]).close()
+"""
+
+
+def test_processes_opening_a_new_store_at_once_make_its_schema_once(postgres_url: str) -> None:
+    """Two syncs starting together on a fresh database: one makes the schema, the others wait and use it."""
+    import subprocess
+    import sys
+
+    procs = [subprocess.Popen([sys.executable, "-c", OPEN_STORE, postgres_url], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    errors = [p.communicate(timeout=300)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], errors
+    store = Store(postgres_url)
+    current, head = store.schema_revision()
+    store.close()
+    assert current == head

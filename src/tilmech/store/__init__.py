@@ -125,6 +125,9 @@ class Store:
         if current == head:
             return
         with self.engine.begin() as conn:
+            current = self._schema_lock(conn)  # another process may have just made or migrated it
+            if current == head:
+                return
             tables = set(inspect(conn).get_table_names())
             if current is None and not tables & set(Base.metadata.tables):
                 command.upgrade(self._alembic(conn), "head")  # a new store
@@ -143,12 +146,25 @@ class Store:
 
         before, head = self.schema_revision()
         with self.engine.begin() as conn:
+            before = self._schema_lock(conn)
             if before is None and set(inspect(conn).get_table_names()) & set(Base.metadata.tables):
                 self._add_new_columns(conn)
                 command.stamp(self._alembic(conn), "head")
             else:
                 command.upgrade(self._alembic(conn), "head")
         return before, head
+
+    def _schema_lock(self, conn: Any) -> str | None:
+        """Make or migrate the schema in one process at a time; returns the revision seen under the lock.
+
+        SQLite's transaction already holds the write lock (BEGIN IMMEDIATE); PostgreSQL takes an
+        advisory lock until the transaction ends (its DDL is transactional).
+        """
+        from alembic.runtime.migration import MigrationContext
+
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key("tilmech-schema")})
+        return MigrationContext.configure(conn).get_current_revision()
 
     def _add_new_columns(self, conn: Any) -> None:
         """Bring a store made before migrations existed up to date: add tables and columns, drop nothing."""
