@@ -228,6 +228,11 @@ def test_compare_prints_findings_and_scores_per_engine_and_writes_nothing(
     assert rows["llm"][3] == "1" and rows["pseudo"][3] == "0"  # critical: the placeholder-losing answer
     assert "QA critical" in result.out and "placeholders lost twice" in result.out
     assert sum(marker in line for line in result.out.splitlines()) == 2  # the English and llm's answer
+    assert all(float(rows[name][5]) >= 0 for name in rows)  # the mean risk of each engine's drafts
+    lines = result.out.splitlines()
+    english = next(i for i, line in enumerate(lines) if marker in line)
+    risk = {line.split()[0]: float(line.rsplit("[risk ", 1)[1].rstrip("]")) for line in lines[english + 1 : english + 3]}
+    assert risk["llm"] > risk["pseudo"]  # the answer that lost its placeholders is the one to review first
     rt = load_runtime(pseudo_project)
     assert services.review_list(rt) == []
     with rt.store.session() as s:

@@ -128,12 +128,13 @@ def compare(ctx: Context, lang: str, engine_list: str, article: str | None, samp
     names = [n.strip() for n in engine_list.split(",") if n.strip()]
     result = compare_engines(ctx.runtime, lang, names, article, sample)
     table = Table(title=f"compare {result.lang}")
-    for column in ("engine", "model", "segments", "flagged", "critical", "findings", "mean score", "seconds"):
+    for column in ("engine", "model", "segments", "flagged", "critical", "findings", "mean risk", "mean score",
+                   "seconds"):
         table.add_column(column, justify="left" if column in ("engine", "model") else "right")
     for e in result.engines:
         table.add_row(e.engine, f"{e.model} {e.version}".strip() or "-", str(e.segments), str(e.flagged),
-                      str(e.critical), str(e.findings), "-" if e.mean_score is None else f"{e.mean_score:.3f}",
-                      f"{e.seconds:.1f}")
+                      str(e.critical), str(e.findings), "-" if e.mean_risk is None else f"{e.mean_risk:.1f}",
+                      "-" if e.mean_score is None else f"{e.mean_score:.3f}", f"{e.seconds:.1f}")
     import shutil
 
     Console(width=max(shutil.get_terminal_size().columns, 120)).print(table)  # model names in full
@@ -144,7 +145,8 @@ def compare(ctx: Context, lang: str, engine_list: str, article: str | None, samp
     for seg in result.segments:
         click.echo(f"\n{seg.segment_id}  {seg.article}\n  {'en':<{width}}  {seg.source}")
         for out in seg.outputs:
-            score = "" if out.score is None else f"  [{out.score:.3f}]"
+            score = "" if out.score is None else f"  [score {out.score:.3f}]"
+            score += "" if out.risk is None else f"  [risk {out.risk:.0f}]"
             click.echo(f"  {out.engine:<{width}}  {out.text if out.text else '(' + (out.error or 'none') + ')'}{score}")
             for f in out.findings:
                 click.echo(f"  {'':<{width}}    QA {f.severity}: {f.message}")

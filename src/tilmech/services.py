@@ -674,6 +674,7 @@ class EngineOutput:
     score: float | None
     findings: tuple[Finding, ...]
     error: str | None = None
+    risk: float | None = None  # the review queue's risk score of this output (0 safe to 100)
 
 
 @dataclass(frozen=True)
@@ -696,6 +697,7 @@ class EngineSummary:
     mean_score: float | None
     seconds: float
     failure: str = ""  # the engine could not run at all
+    mean_risk: float | None = None  # mean risk score of its outputs
 
 
 @dataclass(frozen=True)
@@ -753,6 +755,7 @@ def compare_engines(rt: Runtime, lang_code: str, engine_names: Sequence[str], ar
         seconds = time.perf_counter() - started
         flagged = critical = count = translated = 0
         scores: list[float] = []
+        risks: list[float] = []
         for seg in picked:
             key = protected[seg.id].text
             draft = outcome.drafts.get(key)
@@ -772,10 +775,12 @@ def compare_engines(rt: Runtime, lang_code: str, engine_names: Sequence[str], ar
             count += len(findings)
             if draft.score is not None:
                 scores.append(draft.score)
-            outputs[seg.id].append(EngineOutput(name, restored.text, draft.score, tuple(findings), draft.error))
+            risk = _risk(rt, seg.text, findings, draft.score, edited=False)
+            risks.append(risk)
+            outputs[seg.id].append(EngineOutput(name, restored.text, draft.score, tuple(findings), draft.error, risk))
         summaries.append(EngineSummary(name, info.model, info.version, translated,
                                        flagged, critical, count, sum(scores) / len(scores) if scores else None,
-                                       seconds))
+                                       seconds, mean_risk=sum(risks) / len(risks) if risks else None))
     return Comparison(lang.code, tuple(summaries), tuple(
         ComparedSegment(seg.id, seg.article, seg.text, tuple(outputs[seg.id])) for seg in picked))
 
