@@ -19,7 +19,7 @@ import json
 import os
 import threading
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -207,6 +207,40 @@ def decoding_bound(source_tokens: int, cap: int) -> int:
     return max(16, min(cap, 2 * source_tokens + 16))
 
 
+def translate_sorted(translator: Any, tokens: Sequence[list[str]], prefix: list[str],
+                     decode: Callable[[list[str]], str], *, beam_size: int, max_batch_size: int,
+                     max_decoding_length: int, chunk: int, advance: Advance | None) -> tuple[list[MTResult], int]:
+    """Translate token lists with CTranslate2, sorted by length (batches of like length: little
+    padding), ``chunk`` of them per ``translate_batch`` call, progress reported between calls.
+
+    Returns the results in the order of ``tokens`` and the number of calls. Decoding is bounded
+    relative to the longest source of each call; a target ``prefix`` (language token) is removed.
+    """
+    order = sorted(range(len(tokens)), key=lambda i: len(tokens[i]))
+    results: list[MTResult | None] = [None] * len(tokens)
+    calls = 0
+    for start in range(0, len(order), chunk):
+        ids = order[start : start + chunk]
+        batch = [tokens[i] for i in ids]
+        outputs = translator.translate_batch(
+            batch,
+            target_prefix=[prefix] * len(batch) if prefix else None,
+            beam_size=beam_size,
+            max_batch_size=max_batch_size,
+            max_decoding_length=decoding_bound(len(batch[-1]), max_decoding_length) + len(prefix),
+            return_scores=True,
+        )
+        calls += 1
+        for i, out in zip(ids, outputs, strict=True):
+            hyp = list(out.hypotheses[0])
+            if prefix and hyp[: len(prefix)] == prefix:
+                hyp = hyp[len(prefix) :]
+            results[i] = MTResult(decode(hyp).strip(), float(out.scores[0]) if out.scores else None)
+        if advance:
+            advance(len(ids))
+    return [r for r in results if r is not None], calls
+
+
 class _LoadedModel:
     def __init__(self, pkg: Any, compute_type: str, threads: int = 0) -> None:
         import ctranslate2
@@ -285,36 +319,17 @@ class ArgosEngine:
     def _translate(self, texts: Sequence[str], source: Language, target: Language,
                    advance: Advance | None) -> list[MTResult]:
         model = self._model(source, target)
-        tokens = [model.encode(t) for t in texts]
-        order = sorted(range(len(texts)), key=lambda i: len(tokens[i]))
         prefix = model.encode(model.target_prefix) if model.target_prefix else []
         prefix = [model.target_prefix] if model.target_prefix and len(prefix) != 1 else prefix
-        results: list[MTResult | None] = [None] * len(texts)
-        # several batches per call, one per inter thread and more, so the threads stay busy;
-        # progress is reported between calls
-        chunk = self.max_batch_size * model.inter_threads * 4
-        for start in range(0, len(order), chunk):
-            ids = order[start : start + chunk]
-            batch = [tokens[i] for i in ids]
-            outputs = model.translator.translate_batch(
-                batch,
-                target_prefix=[prefix] * len(batch) if prefix else None,
-                beam_size=self.beam_size,
-                max_batch_size=self.max_batch_size,
-                max_decoding_length=decoding_bound(len(batch[-1]) + len(prefix), self.max_decoding_length),
-                return_scores=True,
-            )
-            self.batches += 1
-            for i, out in zip(ids, outputs, strict=True):
-                hyp = list(out.hypotheses[0])
-                if prefix and hyp[: len(prefix)] == prefix:
-                    hyp = hyp[len(prefix) :]
-                score = float(out.scores[0]) if out.scores else None
-                results[i] = MTResult(model.decode(hyp).strip(), score)
-            self.calls += len(ids)
-            if advance:
-                advance(len(ids))
-        return [r for r in results if r is not None]
+        # several batches per call, one per inter thread and more, so the threads stay busy
+        results, calls = translate_sorted(model.translator, [model.encode(t) for t in texts], prefix, model.decode,
+                                          beam_size=self.beam_size, max_batch_size=self.max_batch_size,
+                                          max_decoding_length=self.max_decoding_length,
+                                          chunk=self.max_batch_size * model.inter_threads * 4,
+                                          advance=advance)
+        self.calls += len(texts)
+        self.batches += calls
+        return results
 
     def close(self) -> None:
         """Models stay loaded for the next engine of this process."""

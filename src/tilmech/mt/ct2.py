@@ -26,7 +26,7 @@ from typing import Any
 
 from ..errors import ConfigError, EnvironmentNotReady, ModelMissing
 from ..languages import Language
-from .argos import decoding_bound, machine_lock, thread_plan
+from .argos import machine_lock, thread_plan, translate_sorted
 from .base import Advance, ModelInfo, MTContext, MTResult
 
 
@@ -210,31 +210,13 @@ class Ct2Engine:
     def _translate(self, model: _LoadedModel, texts: Sequence[str], head: list[str], tail: list[str],
                    prefix: list[str], advance: Advance | None) -> list[MTResult]:
         tokens = [[*head, *model.source_sp.encode(t, out_type=str), *tail] for t in texts]
-        order = sorted(range(len(texts)), key=lambda i: len(tokens[i]))
-        results: list[MTResult | None] = [None] * len(texts)
-        chunk = self.max_batch_size * 4  # several batches per call, progress between calls
-        for start in range(0, len(order), chunk):
-            ids = order[start : start + chunk]
-            batch = [tokens[i] for i in ids]
-            outputs = model.translator.translate_batch(
-                batch,
-                target_prefix=[prefix] * len(batch) if prefix else None,
-                beam_size=self.beam_size,
-                max_batch_size=self.max_batch_size,
-                max_decoding_length=decoding_bound(max(len(t) for t in batch), self.max_decoding_length)
-                + len(prefix),
-                return_scores=True,
-            )
-            for i, out in zip(ids, outputs, strict=True):
-                hyp = list(out.hypotheses[0])
-                if prefix and hyp[: len(prefix)] == prefix:
-                    hyp = hyp[len(prefix) :]
-                score = float(out.scores[0]) if out.scores else None
-                results[i] = MTResult(str(model.target_sp.decode_pieces(hyp)).strip(), score)
-            self.calls += len(ids)
-            if advance:
-                advance(len(ids))
-        return [r for r in results if r is not None]
+        results, _ = translate_sorted(model.translator, tokens, prefix,
+                                      lambda hyp: str(model.target_sp.decode_pieces(hyp)),
+                                      beam_size=self.beam_size, max_batch_size=self.max_batch_size,
+                                      max_decoding_length=self.max_decoding_length,
+                                      chunk=self.max_batch_size * 4, advance=advance)
+        self.calls += len(texts)
+        return results
 
     def close(self) -> None:
         """The model stays loaded for the next engine of this process."""
