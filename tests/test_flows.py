@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import subprocess
 import sys
 import time
@@ -100,13 +101,13 @@ def test_a_task_past_its_timeout_is_stopped_and_retried(pseudo_project: Path, mo
     attempts: list[str] = []
     real = services.translate_language
 
-    def stuck_once(rt, lang, articles=None):  # type: ignore[no-untyped-def]
+    def stuck_once(rt, lang, articles=None, **options):  # type: ignore[no-untyped-def]
         attempts.append("started")
         if len(attempts) == 1:
             for _ in range(600):  # an engine working through batches for a minute
                 time.sleep(0.1)
             attempts.append("first attempt ran to its end")
-        return real(rt, lang, articles)
+        return real(rt, lang, articles, **options)
 
     monkeypatch.setattr(services, "translate_language", stuck_once)
     monkeypatch.setattr(flows, "translate_batch", flows.translate_batch.with_options(retry_delay_seconds=0))
@@ -293,8 +294,9 @@ def test_two_workers_run_syncs_from_deployments_and_translate_each_segment_once(
     from tilmech.store import lock_key
 
     settings = pseudo_project / "tilmech.yaml"
-    settings.write_text(settings.read_text(encoding="utf-8").replace("sqlite:///tilmech.db", postgres_url)
-                        + "\nstore_timeout: 2\n", encoding="utf-8")
+    text = settings.read_text(encoding="utf-8").replace("sqlite:///tilmech.db", postgres_url)
+    settings.write_text(re.sub(r"(?m)^store_timeout: \d+", "store_timeout: 2", text), encoding="utf-8")
+    assert "store_timeout: 2" in settings.read_text(encoding="utf-8")
     seed = (pseudo_project / "content" / "en" / "smart-classroom-kyrgyzstan.md").read_text(encoding="utf-8")
     for n in range(3):  # more articles: more runs to share
         (pseudo_project / "content" / "en" / f"copy-{n}.md").write_text(

@@ -125,3 +125,12 @@ def test_findings_round_trip_through_dicts(segment: Segment, matcher: TermMatche
     data = [f.to_dict() for f in findings]
     assert data[0]["severity"] == "functional"
     assert [Finding.from_dict(d) for d in data] == findings
+
+
+def test_a_date_that_does_not_exist_is_reported_not_crashed_on() -> None:
+    from tilmech.qa import check_pair
+
+    for source in ("The forum opened on 31 June 2024.", "The forum opened on February 30, 2024."):
+        findings = check_pair(source, "Форум открылся летом.", RU)
+        assert [f.message for f in findings if f.code == "date"] == [
+            f"date {source.split('on ')[1].rstrip('.')!r} of the source is missing or changed"]

@@ -202,7 +202,15 @@ def check_dates(pair: Pair) -> Iterator[str]:
     dates, _ = source_dates(pair.source_prose)
     for date in dates:
         if not _date_present(date, pair.target_prose, pair.lang):
-            example = ""
-            if date.year is not None and date.day is not None:
-                example = f": expected e.g. {format_date(dt.date(date.year, date.month, date.day), 'long', pair.lang.babel)}"
-            yield f"date {date.text!r} of the source is missing or changed{example}"
+            yield f"date {date.text!r} of the source is missing or changed{_example(date, pair)}"
+
+
+def _example(date: SourceDate, pair: Pair) -> str:
+    """The date as the target locale writes it, when it is a whole and real date ("30 February" is not)."""
+    if date.year is None or date.day is None:
+        return ""
+    try:
+        day = dt.date(date.year, date.month, date.day)
+    except ValueError:
+        return ""
+    return f": expected e.g. {format_date(day, 'long', pair.lang.babel)}"
