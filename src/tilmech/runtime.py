@@ -50,10 +50,6 @@ class Runtime:
         """The first engine configured for ``lang``."""
         return self.engine_named(self.settings.engine_for(lang.code))
 
-    def engines(self, lang: Language) -> list[Engine]:
-        """The engines tried in turn for ``lang``."""
-        return [self.engine_named(name) for name in self.settings.engine_chain(lang.code)]
-
     def engine_named(self, name: str) -> Engine:
         """An engine by name; created on first use, shared by the languages using it."""
         if name not in self._engines:
