@@ -16,8 +16,9 @@ from __future__ import annotations
 import logging
 import re
 import socket
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -84,6 +85,9 @@ def model_slot_name(engine: str, pair: str) -> str:
     return f"tilmech-model-{engine}-{pair}-{host}"
 
 
+_SLOT_CREATION = threading.Lock()  # tasks of one process create a limit one at a time
+
+
 @contextmanager
 def model_slot(engine: str, pair: str) -> Iterator[None]:
     """Hold the one slot of this machine's limit for the model ``engine``/``pair`` (created on first use)."""
@@ -93,12 +97,18 @@ def model_slot(engine: str, pair: str) -> Iterator[None]:
     from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 
     name = model_slot_name(engine, pair)
-    with get_client(sync_client=True) as client:
+    with _SLOT_CREATION, get_client(sync_client=True) as client:
         try:
             client.read_global_concurrency_limit_by_name(name)
         except ObjectNotFound:
-            with suppress(ObjectAlreadyExists):  # another task created it first
+            try:
                 client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
+            except ObjectAlreadyExists:  # another process created it first
+                pass
+            except Exception:
+                # A server on SQLite answers a simultaneous creation by another process with an
+                # error instead of a conflict: the limit exists if it can be read now.
+                client.read_global_concurrency_limit_by_name(name)
     with concurrency(name, occupy=1, strict=True):
         yield
 

@@ -82,7 +82,7 @@ def mutated(draw: st.DrawFn, name: str) -> str:
         elif kind == "markup":
             text = text[:at] + draw(st.sampled_from(MARKUP[name])) + text[at:]
         else:
-            piece = draw(st.text(st.sampled_from(SYNTAX[name]) | st.characters(), max_size=12))
+            piece = draw(st.text(st.sampled_from(SYNTAX[name]) | st.characters(codec="utf-8"), max_size=12))
             text = text[:at] + piece + (text[end:] if kind == "replace" else text[at:])
     return text
 
