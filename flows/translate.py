@@ -17,7 +17,7 @@ import logging
 import re
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -71,10 +71,12 @@ def ingest_articles(project: str, articles: list[str] | None = None) -> services
 
 
 @task(name="plan-work", cache_policy=NO_CACHE)
-def plan_work(project: str) -> dict[str, tuple[str, ...]]:
+def plan_work(project: str, articles: list[str] | None = None,
+              languages: list[str] | None = None) -> dict[str, tuple[str, ...]]:
+    """Per language, the articles with a segment left to translate: the only ones a run gives a task."""
     rt = load_runtime(project)
     try:
-        return services.pending_work(rt)
+        return services.pending_work(rt, articles, languages)
     finally:
         rt.close()
 
@@ -157,11 +159,13 @@ def _run_name() -> str:
 
 def run_batches(project: str, work: dict[str, list[str] | None], batch_size: int,
                 user: str | None, task_timeout: float | None = None,
-                redraft_unapproved: bool = False) -> list[services.TranslateReport]:
+                redraft_unapproved: bool = False,
+                settled: Sequence[services.TranslateReport] = ()) -> list[services.TranslateReport]:
     """Submit one task per (batch, language), wait for all, report, and fail with every failure named.
 
     ``task_timeout``: seconds a task may run; one that runs longer stops when the engine returns
-    from its current batch, and is retried (what it stored is kept).
+    from its current batch, and is retried (what it stored is kept). ``settled``: reports of
+    articles with nothing to do, added to the summary.
     """
     rt = load_runtime(project)
     try:
@@ -186,6 +190,7 @@ def run_batches(project: str, work: dict[str, list[str] | None], batch_size: int
             reports.append(future.result())
         except TilmechError as exc:
             failures[f"{lang} ({', '.join(batch) if batch else 'all articles'})"] = exc
+    reports += settled
     publish_summary(project, reports)
     if failures:
         raise TranslationFailed(failures)
@@ -255,8 +260,22 @@ def translate_articles(project: str = ".", languages: list[str] | None = None, a
         rt.close()
     report = ingest_articles(project, articles)
     slugs = list(articles) if articles else list(report.articles)
-    return run_batches(project, {code: slugs for code in codes}, batch_size, user, task_timeout,
-                       redraft_unapproved)
+    if redraft_unapproved:  # every article may hold a draft of an older model
+        return run_batches(project, {code: slugs for code in codes}, batch_size, user, task_timeout, True)
+    # only articles with something left to translate get a task: a re-run over unchanged content
+    # starts none, and edited sentences spread over many articles meet in as few engine calls as can be
+    work = plan_work(project, slugs, codes)
+    rt = load_runtime(project, user)
+    try:
+        settled = services.settled_reports(rt, slugs, work, codes)
+    finally:
+        rt.close()
+    if not work:
+        get_run_logger().info("nothing new to translate")
+        publish_summary(project, settled)
+        return settled
+    return run_batches(project, {lang: list(found) for lang, found in work.items()}, batch_size, user,
+                       task_timeout, settled=settled)
 
 
 @flow(name="sync-articles", flow_run_name="sync new and changed articles", log_prints=False,

@@ -183,3 +183,46 @@ def test_a_sentence_another_run_put_in_memory_meanwhile_still_gets_its_translati
     assert report.new == report.segments
     assert len(services.review_list(rt, "ru")) == report.segments
     rt.close()
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_the_flow_gives_a_task_only_to_articles_with_new_text_and_their_sentences_meet_in_one_call(
+        installed_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A re-run over unchanged content starts no translate task and loads no model; sentences
+    edited in articles of different batches are translated by one task, in one engine call."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from tilmech.flows.translate import translate_articles
+
+    from corpus import write_corpus
+
+    project = make_project(tmp_path / "project", extra_articles=False)
+    (project / "tilmech.yaml").write_text("target_languages: [ru]\nengines: {ru: argos}\n", encoding="utf-8")
+    paths = write_corpus(project / "content" / "en", 45, seed=5, short=True)
+    first = services.merge_reports(translate_articles(project=str(project), batch_size=20))
+    assert [(r.lang, r.articles, r.new > 0) for r in first] == [("ru", 46, True)]  # 45 and the seed article
+
+    tasks: list[list[str] | None] = []
+    inner = services.translate_language
+
+    def counted_task(rt: Any, lang: str, slugs: Any = None, **kwargs: Any) -> services.TranslateReport:
+        tasks.append(list(slugs) if slugs is not None else None)
+        return inner(rt, lang, slugs, **kwargs)
+
+    monkeypatch.setattr(services, "translate_language", counted_task)
+    counters = {key: _CountingTranslator(model.translator) for key, model in argos._MODELS.items()}
+    for key, counter in counters.items():
+        monkeypatch.setattr(argos._MODELS[key], "translator", counter)
+
+    again = services.merge_reports(translate_articles(project=str(project), batch_size=20))
+    assert tasks == [] and all(not c.calls for c in counters.values())
+    assert [(r.articles, r.new, r.unchanged) for r in again] == [(46, 0, first[0].segments)]
+
+    edited = [paths[0], paths[21], paths[44]]  # in three different batches of 20
+    for n, path in enumerate(edited):
+        path.write_text(path.read_text(encoding="utf-8") + f"\nEdited sentence number {n} for the re-run.\n",
+                        encoding="utf-8")
+    third = services.merge_reports(translate_articles(project=str(project), batch_size=20))
+    assert tasks == [sorted(p.stem for p in edited)]  # one task, for the three edited articles only
+    calls = [call for c in counters.values() for call in c.calls]
+    assert [n for n, _, _ in calls] == [3]  # the three new sentences in one engine call
+    assert [(r.articles, r.new, r.unchanged) for r in third] == [(46, 3, first[0].segments)]

@@ -80,7 +80,7 @@ def cli(ctx: click.Context, project: Path | None, user: str | None, verbose: boo
 def translate(ctx: Context, languages: tuple[str, ...], articles: tuple[str, ...], redraft_unapproved: bool) -> None:
     """Translate new and changed text of content/en/ into the review queue (flow translate-articles)."""
     from . import progress
-    from .services import check_documents
+    from .services import check_documents, merge_reports
 
     rt = ctx.runtime
     # validate everything before starting Prefect: languages, articles (one at a time), glossary
@@ -100,7 +100,7 @@ def translate(ctx: Context, languages: tuple[str, ...], articles: tuple[str, ...
     table = Table(title="translate")
     for column in ("lang", "engine", "articles", "segments", "new", "memory", "unchanged", "flagged"):
         table.add_column(column, justify="left" if column in ("lang", "engine") else "right")
-    for r in reports:
+    for r in merge_reports(reports):
         table.add_row(r.lang, r.engine, str(r.articles), str(r.segments), str(r.new), str(r.from_memory),
                       str(r.unchanged), str(r.flagged))
     Console().print(table)

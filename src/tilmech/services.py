@@ -304,19 +304,56 @@ class ArticleCounts:
     flagged: int
 
 
-def pending_work(rt: Runtime) -> dict[str, tuple[str, ...]]:
-    """Per target language, the articles with a segment that has no translation yet (after ingest)."""
+def pending_work(rt: Runtime, slugs: Sequence[str] | None = None,
+                 languages: Sequence[str] | None = None) -> dict[str, tuple[str, ...]]:
+    """Per target language (all, or those given), the articles (all, or those given) with a
+    segment that has no translation yet (after ingest)."""
     out: dict[str, tuple[str, ...]] = {}
     with rt.store.session() as s:
-        for lang in rt.settings.target_languages:
+        for lang in languages or rt.settings.target_languages:
             done = select(TranslationRow.segment_id).where(TranslationRow.lang == lang)
-            slugs = s.scalars(select(SegmentRow.article).where(SegmentRow.active.is_(True),
-                                                               SegmentRow.id.not_in(done))
-                              .distinct().order_by(SegmentRow.article))
-            found = tuple(slugs)
+            query = select(SegmentRow.article).where(SegmentRow.active.is_(True), SegmentRow.id.not_in(done))
+            if slugs is not None:
+                query = query.where(SegmentRow.article.in_(list(slugs)))
+            found = tuple(s.scalars(query.distinct().order_by(SegmentRow.article)))
             if found:
                 out[lang] = found
     return out
+
+
+def settled_reports(rt: Runtime, slugs: Sequence[str], work: dict[str, Sequence[str]],
+                    languages: Sequence[str]) -> list[TranslateReport]:
+    """Per language, the report of the articles of ``slugs`` that ``work`` leaves out: every
+    segment already has a translation, so a run has nothing to do there (no file read, no engine)."""
+    counts: dict[str, int] = {}
+    with rt.store.session() as s:
+        for start in range(0, len(slugs), 500):
+            chunk = list(slugs[start : start + 500])
+            counts.update(s.execute(select(SegmentRow.article, func.count()).where(
+                SegmentRow.article.in_(chunk), SegmentRow.active.is_(True)).group_by(SegmentRow.article)).all())
+    reports = []
+    for lang in languages:
+        busy = set(work.get(lang, ()))
+        idle = [slug for slug in slugs if slug not in busy]
+        if idle:
+            label = ", ".join(rt.settings.engine_chain(lang))
+            n = sum(int(counts.get(slug, 0)) for slug in idle)
+            reports.append(TranslateReport(lang, label, len(idle), n, 0, 0, n, 0, 0))
+    return reports
+
+
+def merge_reports(reports: Sequence[TranslateReport]) -> list[TranslateReport]:
+    """One report per language (in first-seen order) from the reports of its batches."""
+    by_lang: dict[str, list[TranslateReport]] = {}
+    for r in reports:
+        by_lang.setdefault(r.lang, []).append(r)
+    return [TranslateReport(lang, parts[0].engine, sum(p.articles for p in parts), sum(p.segments for p in parts),
+                            sum(p.new for p in parts), sum(p.from_memory for p in parts),
+                            sum(p.unchanged for p in parts), sum(p.flagged for p in parts),
+                            sum(p.engine_calls for p in parts), tuple(c for p in parts for c in p.by_article),
+                            redrafted=sum(p.redrafted for p in parts),
+                            notes=tuple(dict.fromkeys(n for p in parts for n in p.notes)))
+            for lang, parts in by_lang.items()]
 
 
 def _engine_failure(engine: Any, inputs: list[str], pending: dict[str, list[str]], todo: list[Segment],
