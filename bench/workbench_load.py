@@ -1,14 +1,19 @@
 """Load on the workbench: concurrent reviewers on a large queue, over loopback.
 
-    python bench/workbench_load.py [--reviewers 50] [--articles 100] [--segments 100] [--seconds 30]
+    python bench/workbench_load.py [--reviewers 50] [--articles 100] [--segments 100] [--seconds 60]
+                                   [--ramp 15] [--think 2] [--workers 1]
 
 Builds a project in a temporary folder (generated English articles, every sentence
 different; the pseudo engine drafts the Russian queue: articles × segments entries),
 starts the real server (`tilmech serve`) in its own process, and lets each reviewer
-(an httpx async client with its own session) sign in once, then loop: open an
-article's page in the editor, list its segments through the API, open one segment,
-save an edit of it. Prints, per kind of request, the count, p50, p95 and max latency
-and the errors; then the requests per second.
+(an httpx async client with its own session) sign in once — the sign-ins spread over
+the first ``--ramp`` seconds, as people arrive — then, for ``--seconds``, loop: open
+an article's page in the editor, list its segments through the API, open one segment,
+save an edit of it, pausing between actions as a person does (``--think`` seconds on
+average, uniform from half to one and a half times that; ``--think 0`` hammers the
+server back to back, which measures its capacity rather than what reviewers see).
+Prints, per kind of request, the count, p50, p95 and max latency and the errors;
+then the requests per second.
 """
 
 from __future__ import annotations
@@ -66,9 +71,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def reviewer(n: int, base: str, articles: int, until: float, timings: dict[str, list[float]],
-                   errors: list[str]) -> None:
+async def reviewer(n: int, base: str, articles: int, arrive: float, until: float, think: float,
+                   timings: dict[str, list[float]], errors: list[str]) -> None:
     rng = random.Random(n)
+
+    async def pause() -> None:
+        if think > 0:
+            await asyncio.sleep(rng.uniform(0.5 * think, 1.5 * think))
 
     async def timed(kind: str, method: str, url: str, **kwargs: object) -> httpx.Response | None:
         started = time.perf_counter()
@@ -82,6 +91,7 @@ async def reviewer(n: int, base: str, articles: int, until: float, timings: dict
             errors.append(f"{kind}: HTTP {response.status_code}: {response.text[:200]}")
         return response
 
+    await asyncio.sleep(arrive)
     async with httpx.AsyncClient(base_url=base, timeout=60) as client:
         login = await timed("sign in", "POST", "/api/login", json={"name": f"reviewer{n}", "password": PASSWORD})
         if login is None or login.status_code != 200:
@@ -89,12 +99,15 @@ async def reviewer(n: int, base: str, articles: int, until: float, timings: dict
         client.headers["X-CSRF-Token"] = login.json()["csrf"]
         while time.perf_counter() < until:
             article = f"report-{rng.randrange(articles):03d}"
+            await pause()
             await timed("page /edit/ARTICLE/ru", "GET", f"/edit/{article}/ru")
             listed = await timed("GET /api/segments?article=", "GET", f"/api/segments?lang=ru&article={article}")
             if listed is None or listed.status_code != 200:
                 continue
             item = rng.choice(listed.json())
+            await pause()
             await timed("GET /api/segments/ID", "GET", f"/api/segments/{item['segment_id']}?lang=ru")
+            await pause()
             await timed("PUT /api/segments/ID/ru", "PUT", f"/api/segments/{item['segment_id']}/ru",
                         json={"text": f"Правка {n}: {item['text']}", "version": item["version"]})
 
@@ -109,7 +122,11 @@ def main() -> None:
     parser.add_argument("--reviewers", type=int, default=50)
     parser.add_argument("--articles", type=int, default=100)
     parser.add_argument("--segments", type=int, default=100, help="segments per article (title and summary too)")
-    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--workers", type=int, default=1, help="server processes (tilmech serve --workers)")
+    parser.add_argument("--seconds", type=float, default=60, help="how long reviewers work after the sign-ins")
+    parser.add_argument("--ramp", type=float, default=15, help="seconds over which the reviewers sign in")
+    parser.add_argument("--think", type=float, default=2.0,
+                        help="mean pause between a reviewer's actions, seconds (0: none)")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="tilmech-load-"))
     server = None
@@ -118,7 +135,7 @@ def main() -> None:
         port = free_port()
         server_log = (folder / "server.log").open("w")
         server = subprocess.Popen([sys.executable, "-m", "tilmech.cli", "--project", str(folder), "serve",
-                                   "--port", str(port)], stdout=subprocess.DEVNULL, stderr=server_log,
+                                   "--port", str(port), "--workers", str(args.workers)], stdout=subprocess.DEVNULL, stderr=server_log,
                                   start_new_session=True)
         base = f"http://127.0.0.1:{port}"
         for _ in range(600):
@@ -132,13 +149,15 @@ def main() -> None:
         started = time.perf_counter()
 
         async def everyone() -> None:
-            until = time.perf_counter() + args.seconds
-            await asyncio.gather(*(reviewer(n, base, args.articles, until, timings, errors)
+            until = time.perf_counter() + args.ramp + args.seconds
+            await asyncio.gather(*(reviewer(n, base, args.articles, args.ramp * n / args.reviewers, until,
+                                            args.think, timings, errors)
                                    for n in range(args.reviewers)))
 
         asyncio.run(everyone())
         elapsed = time.perf_counter() - started
-        print(f"{args.reviewers} reviewers for {elapsed:.0f} s on {os.cpu_count()} CPUs, one server process")
+        print(f"{args.reviewers} reviewers for {elapsed:.0f} s on {os.cpu_count()} CPUs, {args.workers} server process(es); "
+              f"sign-ins over {args.ramp:.0f} s, pauses of {args.think:g} s on average")
         print(f"{'request':32} {'count':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
         total = 0
         for kind, values in timings.items():

@@ -14,6 +14,7 @@ load the same model at once; the limits show in the Prefect UI under Concurrency
 from __future__ import annotations
 
 import logging
+import os
 import re
 import socket
 import threading
@@ -138,6 +139,13 @@ def translate_batch(project: str, lang: str, articles: list[str] | None, label: 
         rt.close()
 
 
+def share_cores(processes: int) -> None:
+    """In each of ``processes`` processes: its share of this machine's cores for the engine."""
+    from tilmech.mt.argos import cpu_count
+
+    os.environ["TILMECH_CORES"] = str(max(1, cpu_count() // processes))
+
+
 def _label(articles: list[str] | None) -> str:
     if articles is None:
         return "all articles"
@@ -159,13 +167,15 @@ def _run_name() -> str:
 
 def run_batches(project: str, work: dict[str, list[str] | None], batch_size: int,
                 user: str | None, task_timeout: float | None = None,
-                redraft_unapproved: bool = False,
-                settled: Sequence[services.TranslateReport] = ()) -> list[services.TranslateReport]:
+                redraft_unapproved: bool = False, settled: Sequence[services.TranslateReport] = (),
+                processes: int = 1) -> list[services.TranslateReport]:
     """Submit one task per (batch, language), wait for all, report, and fail with every failure named.
 
     ``task_timeout``: seconds a task may run; one that runs longer stops when the engine returns
     from its current batch, and is retried (what it stored is kept). ``settled``: reports of
-    articles with nothing to do, added to the summary.
+    articles with nothing to do, added to the summary. ``processes`` (2 or more): the
+    languages run in that many processes, one task per language, instead of one task per
+    (batch, language) in threads of this process.
     """
     rt = load_runtime(project)
     try:
@@ -180,16 +190,29 @@ def run_batches(project: str, work: dict[str, list[str] | None], batch_size: int
             for batch in (_batches(articles, batch_size) if articles else [None])]
     plan.sort(key=lambda item: (item[1] or [""])[0])
     translate = translate_batch.with_options(timeout_seconds=task_timeout) if task_timeout else translate_batch
-    futures = [(lang, batch, translate.submit(project, lang, batch, _label(batch), user,
-                                                 redraft_unapproved))
-               for lang, batch in plan]
     reports: list[services.TranslateReport] = []
     failures: dict[str, TilmechError] = {}
-    for lang, batch, future in futures:
-        try:
-            reports.append(future.result())
-        except TilmechError as exc:
-            failures[f"{lang} ({', '.join(batch) if batch else 'all articles'})"] = exc
+
+    def collect(futures: list[tuple[str, list[str] | None, Any]]) -> None:
+        for lang, batch, future in futures:
+            try:
+                reports.append(future.result())
+            except TilmechError as exc:
+                failures[f"{lang} ({', '.join(batch) if batch else 'all articles'})"] = exc
+
+    if processes > 1 and len(work) > 1:
+        # one task per language, each in a process of its own with its share of the cores:
+        # every process loads one model and no Python work of one language waits on another's
+        from prefect.task_runners import ProcessPoolTaskRunner
+
+        with ProcessPoolTaskRunner(max_workers=min(processes, len(work)), initializer=share_cores,
+                                   initargs=(min(processes, len(work)),)) as runner:
+            collect([(lang, articles, runner.submit(translate, {
+                "project": project, "lang": lang, "articles": articles, "label": _label(articles), "user": user,
+                "redraft_unapproved": redraft_unapproved})) for lang, articles in work.items()])
+    else:
+        collect([(lang, batch, translate.submit(project, lang, batch, _label(batch), user, redraft_unapproved))
+                 for lang, batch in plan])
     reports += settled
     publish_summary(project, reports)
     if failures:
@@ -247,11 +270,12 @@ MAX_PARALLEL_TASKS = 4
 def translate_articles(project: str = ".", languages: list[str] | None = None, articles: list[str] | None = None,
                        user: str | None = None, batch_size: int = 20,
                        task_timeout: float | None = 3600,
-                       redraft_unapproved: bool = False) -> list[services.TranslateReport]:
+                       redraft_unapproved: bool = False, processes: int = 1) -> list[services.TranslateReport]:
     """Translate the given articles (all by default) into the given languages (all by default).
 
     ``task_timeout``: seconds one (batch, language) task may run before it is stopped and retried.
     With ``redraft_unapproved``, unapproved drafts whose model changed are drafted again.
+    ``processes``: 2 or more runs the languages in separate processes (one task per language).
     """
     rt = load_runtime(project, user)
     try:
@@ -261,7 +285,8 @@ def translate_articles(project: str = ".", languages: list[str] | None = None, a
     report = ingest_articles(project, articles)
     slugs = list(articles) if articles else list(report.articles)
     if redraft_unapproved:  # every article may hold a draft of an older model
-        return run_batches(project, {code: slugs for code in codes}, batch_size, user, task_timeout, True)
+        return run_batches(project, {code: slugs for code in codes}, batch_size, user, task_timeout, True,
+                           processes=processes)
     # only articles with something left to translate get a task: a re-run over unchanged content
     # starts none, and edited sentences spread over many articles meet in as few engine calls as can be
     work = plan_work(project, slugs, codes)
@@ -275,7 +300,7 @@ def translate_articles(project: str = ".", languages: list[str] | None = None, a
         publish_summary(project, settled)
         return settled
     return run_batches(project, {lang: list(found) for lang, found in work.items()}, batch_size, user,
-                       task_timeout, settled=settled)
+                       task_timeout, settled=settled, processes=processes)
 
 
 @flow(name="sync-articles", flow_run_name="sync new and changed articles", log_prints=False,

@@ -63,6 +63,39 @@ def test_translate_flow_runs_batches_and_publishes_a_summary(pseudo_project: Pat
 
 
 @pytest.mark.usefixtures("prefect_server")
+def test_languages_can_run_in_processes_of_their_own(pseudo_project: Path, tmp_path: Path) -> None:
+    """With processes, one task per language runs in a process pool; the queue is the one threads make."""
+    import shutil
+
+    from tilmech.flows.translate import translate_articles
+
+    threaded = tmp_path / "threaded"
+    shutil.copytree(pseudo_project, threaded)
+    in_threads = translate_articles(project=str(threaded), batch_size=1)
+    in_processes = translate_articles(project=str(pseudo_project), batch_size=1, processes=2)
+    assert len(in_threads) == 6  # one task per (article, language)
+    assert sorted((r.lang, r.articles, r.new) for r in in_processes) == sorted(  # one task per language
+        (r.lang, r.articles, r.new) for r in services.merge_reports(in_threads))
+
+    def queue(project: Path) -> list[tuple[str, str, str]]:
+        rt = load_runtime(project)
+        return [(i.segment_id, i.lang, i.text) for i in services.review_list(rt)]
+
+    assert queue(pseudo_project) == queue(threaded)
+
+
+def test_each_process_gets_its_share_of_the_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tilmech.flows.translate import share_cores
+
+    from tilmech.mt import argos
+
+    monkeypatch.setenv("TILMECH_CORES", "")  # unset: the affinity mask (and restored after the test)
+    cores = argos.cpu_count()
+    share_cores(2)
+    assert argos.cpu_count() == max(1, cores // 2)
+
+
+@pytest.mark.usefixtures("prefect_server")
 def test_sync_translates_only_what_is_new(pseudo_project: Path) -> None:
     from tilmech.flows.translate import sync_articles
 

@@ -146,13 +146,15 @@ def article_paths(folder: Path, slugs: tuple[str, ...] | list[str] | None = None
     """The files of :func:`load_articles`, unread: callers that stream load them a few at a time."""
     if not folder.is_dir():
         raise ConfigError(f"{folder}: content folder not found: create it and put the English articles (*.md) in it")
-    paths = sorted(folder.glob("*.md"))
-    if slugs:
-        known = {p.stem: p for p in paths}
-        missing = [s for s in slugs if s not in known]
+    if slugs:  # the files named, without listing the folder (a reviewer's save reads one article)
+        paths = [folder / f"{slug}.md" for slug in slugs]
+        missing = [slug for slug, p in zip(slugs, paths, strict=True)
+                   if Path(slug).name != slug or slug in ("", ".", "..") or not p.is_file()]
         if missing:
-            raise ConfigError(f"no article named {', '.join(missing)} in {folder.name}/ (known: {', '.join(sorted(known)) or 'none'})")
-        paths = [known[s] for s in slugs]
+            known = sorted(p.stem for p in folder.glob("*.md"))
+            raise ConfigError(f"no article named {', '.join(missing)} in {folder.name}/ (known: {', '.join(known) or 'none'})")
+    else:
+        paths = sorted(folder.glob("*.md"))
     inside = folder.resolve()
     for path in paths:
         if not path.resolve().is_relative_to(inside):

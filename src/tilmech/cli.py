@@ -76,8 +76,11 @@ def cli(ctx: click.Context, project: Path | None, user: str | None, verbose: boo
 @click.option("--article", "articles", multiple=True, metavar="SLUG", help="Article (repeatable). Default: all.")
 @click.option("--redraft-unapproved", is_flag=True,
               help="Draft again the unapproved, unedited segments whose model changed since (never approved ones).")
+@click.option("--processes", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Run the languages in this many processes, sharing the cores (see README: when it helps).")
 @pass_ctx
-def translate(ctx: Context, languages: tuple[str, ...], articles: tuple[str, ...], redraft_unapproved: bool) -> None:
+def translate(ctx: Context, languages: tuple[str, ...], articles: tuple[str, ...], redraft_unapproved: bool,
+              processes: int) -> None:
     """Translate new and changed text of content/en/ into the review queue (flow translate-articles)."""
     from . import progress
     from .services import check_documents, merge_reports
@@ -93,7 +96,7 @@ def translate(ctx: Context, languages: tuple[str, ...], articles: tuple[str, ...
     with progress.showing():
         reports = translate_articles(project=ctx.project_dir, languages=list(languages) or None,
                                      articles=list(articles) or None, user=rt.user,
-                                     redraft_unapproved=redraft_unapproved)
+                                     redraft_unapproved=redraft_unapproved, processes=processes)
     from rich.console import Console
     from rich.table import Table
 
@@ -814,16 +817,28 @@ def users_token(ctx: Context, name: str, label: str) -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Server processes: one per CPU core serves more reviewers at once.")
 @pass_ctx
-def serve(ctx: Context, host: str, port: int) -> None:
+def serve(ctx: Context, host: str, port: int, workers: int) -> None:
     """Start the review workbench (web pages and the JSON API under /api/)."""
     import uvicorn
 
     from .web import create_app
 
-    app = create_app(ctx.runtime)
-    _err(f"workbench on http://{host}:{port}/ (API: /api/, OpenAPI: /openapi.json)")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    app = create_app(ctx.runtime)  # also checks the project and creates the session key once
+    _err(f"workbench on http://{host}:{port}/ (API: /api/, OpenAPI: /openapi.json)"
+         + (f", {workers} processes" if workers > 1 else ""))
+    if workers == 1:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+        return
+    # each process builds its app from the project: sessions are signed with the store's key,
+    # so any process serves any reviewer
+    os.environ["TILMECH_SERVE_PROJECT"] = ctx.project_dir
+    if ctx.user:
+        os.environ["TILMECH_USER"] = ctx.user
+    uvicorn.run("tilmech.web:app_from_environment", factory=True, host=host, port=port, workers=workers,
+                log_level="warning")
 
 
 # -- releases and publishing --------------------------------------------------------------------------

@@ -1020,6 +1020,22 @@ def _item(seg: SegmentRow, tr: TranslationRow) -> ReviewItem:
                       tr.model, tr.model_version)
 
 
+# The columns of a queue entry: selected as columns, the queue skips building ORM objects
+_ITEM_COLUMNS = (SegmentRow.id, SegmentRow.article, SegmentRow.field, SegmentRow.position, TranslationRow.lang,
+                 SegmentRow.source, TranslationRow.machine, TranslationRow.text, TranslationRow.state,
+                 TranslationRow.engine, TranslationRow.origin, TranslationRow.score, TranslationRow.qa,
+                 SegmentRow.placeholders, TranslationRow.version, SegmentRow.previous_source, TranslationRow.risk,
+                 TranslationRow.model, TranslationRow.model_version)
+
+
+def _item_of_row(row: Any) -> ReviewItem:
+    (sid, article, field, position, lang, source, machine, text, state, engine, origin, score, qa, placeholders,
+     version, previous, risk, model, model_version) = row
+    return ReviewItem(sid, article, field, position, lang, source, machine, text, state, engine, origin, score,
+                      tuple(Finding.from_dict(f) for f in qa or []), dict(placeholders or {}), version,
+                      source_diff(previous, source) if previous else "", risk, model, model_version)
+
+
 ORDERS = ("position", "risk", "score")
 
 
@@ -1033,7 +1049,7 @@ def review_list(rt: Runtime, lang: str | None = None, state: str | None = None, 
     ``score`` (the engine's weakest drafts first). ``min_risk``/``max_risk`` keep the
     segments whose risk lies in that range (both ends included).
     """
-    query_ = (select(SegmentRow, TranslationRow)
+    query_ = (select(*_ITEM_COLUMNS)
               .join(TranslationRow, TranslationRow.segment_id == SegmentRow.id)
               .where(SegmentRow.active.is_(True)))
     if lang:
@@ -1058,7 +1074,7 @@ def review_list(rt: Runtime, lang: str | None = None, state: str | None = None, 
     with rt.store.reading() as s:
         if article and s.get(ArticleRow, article) is None:
             raise NotFound(f"no article {article!r} in the store: run `tilmech translate` first")
-        items = [_item(seg, tr) for seg, tr in s.execute(query_)]
+        items = [_item_of_row(row) for row in s.execute(query_)]
     if flag:
         items = [i for i in items if any(flag in ("any", f.code, str(f.severity)) for f in i.findings)]
     if order == "score":
@@ -1074,7 +1090,12 @@ def _resolve_segment(s: object, segment_id: str) -> SegmentRow:
     assert isinstance(s, Session)
     if len(segment_id) < 6:
         raise UsageError(f"segment id {segment_id!r} is too short: give at least 6 characters")
-    rows = list(s.scalars(select(SegmentRow).where(SegmentRow.id.startswith(segment_id)).limit(2)))
+    exact = s.get(SegmentRow, segment_id)
+    if exact is not None:  # a whole id, as the workbench and the API send it
+        return exact
+    # a prefix, as people type it: a range of the primary key, which the index answers
+    rows = list(s.scalars(select(SegmentRow).where(SegmentRow.id >= segment_id,
+                                                   SegmentRow.id < segment_id + "\U0010ffff").limit(2)))
     if not rows:
         raise NotFound(f"no segment {segment_id!r}: see `tilmech review list` for ids")
     if len(rows) > 1:
@@ -1188,8 +1209,9 @@ def review_views(rt: Runtime, lang: str, items: Sequence[ReviewItem]) -> dict[st
 
 def _segment_model(rt: Runtime, seg: SegmentRow) -> Segment:
     """The parsed segment (with its markup) for QA checks of a stored row."""
-    for doc in load_documents(rt, [seg.article]):
-        for candidate in doc.segments:
+    settings = rt.settings
+    for article in load_articles(settings.content_dir, settings.root, [seg.article]):
+        for candidate in _segmented(article).segments:  # remembered: a reviewer saves segment after segment
             if candidate.id == seg.id:
                 return candidate
     raise WorkflowError(f"segment {seg.id} is no longer in {seg.article}: its source text changed")
@@ -1613,8 +1635,11 @@ def progress_table(rt: Runtime, article: str | None = None) -> list[Progress]:
              .join(TranslationRow, TranslationRow.segment_id == SegmentRow.id).where(SegmentRow.active.is_(True)))
     if article is not None:
         query = query.where(SegmentRow.article == article)
+    titles_query = select(ArticleRow.slug, ArticleRow.title)
+    if article is not None:
+        titles_query = titles_query.where(ArticleRow.slug == article)
     with rt.store.reading() as s:
-        titles = {slug: title for slug, title in s.execute(select(ArticleRow.slug, ArticleRow.title))}
+        titles = {slug: title for slug, title in s.execute(titles_query)}
         rows = s.execute(query).all()
     counts: dict[tuple[str, str], list[int]] = {}
     for article, lang, state, qa in rows:

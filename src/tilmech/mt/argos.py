@@ -179,7 +179,11 @@ def parse_pair(text: str) -> tuple[Language, Language]:
 
 
 def cpu_count() -> int:
-    """Cores this process may run on (the affinity mask, not the machine's total)."""
+    """Cores this process may run on: its share when the translate flow runs languages in
+    several processes (``TILMECH_CORES``), else the affinity mask (not the machine's total)."""
+    share = os.environ.get("TILMECH_CORES", "")
+    if share.isdigit() and int(share) > 0:
+        return int(share)
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not Linux

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ from typing import Any
 
 from ..errors import ConfigError, EnvironmentNotReady, ModelMissing
 from ..languages import Language
-from .argos import machine_lock, thread_plan, translate_sorted
+from .argos import cpu_count, machine_lock, thread_plan, translate_sorted
 from .base import Advance, ModelInfo, MTContext, MTResult
 
 
@@ -139,7 +138,7 @@ class _LoadedModel:
             spm.SentencePieceProcessor(model_file=str(config.target_spm))
         self.source_vocabulary = _read_vocabulary(config.model_dir, "source")
         self.target_vocabulary = _read_vocabulary(config.model_dir, "target")
-        inter, intra = thread_plan(max(1, os.cpu_count() or 1), threads)
+        inter, intra = thread_plan(cpu_count(), threads)
         try:
             self.translator = ctranslate2.Translator(str(config.model_dir), device="cpu", compute_type=compute_type,
                                                      inter_threads=inter, intra_threads=intra)

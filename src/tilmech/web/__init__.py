@@ -13,6 +13,7 @@ rate-limited; every response carries a Content-Security-Policy without inline sc
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import secrets
 from pathlib import Path
@@ -103,6 +104,13 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def app_from_environment() -> FastAPI:
+    """The app of the project in ``TILMECH_SERVE_PROJECT`` (each process of `tilmech serve --workers N`)."""
+    from tilmech.runtime import load_runtime
+
+    return create_app(load_runtime(Path(os.environ["TILMECH_SERVE_PROJECT"]), os.environ.get("TILMECH_USER")))
 
 
 def create_app(rt: Runtime, limiter: SignInLimiter | None = None) -> FastAPI:
