@@ -21,6 +21,8 @@ Rows, on the same model, settings and sentences (en→ru):
   flow           the ``translate-articles`` Prefect flow on a fresh store: ingest → queue
   rerun          the flow again over unchanged content
   edit-1%        the flow after editing 1 % of the sentences
+  3-lang-threads    (with ``--languages``) the flow into ru, ky and zh, languages as threads of one process
+  3-lang-processes  the same in two processes sharing the cores (``translate --processes 2``)
   memory         (with ``--memory-articles``) the flow over that many articles into ru, ky and zh
                  on the tiny copy model, then the review queue queries on that store
 
@@ -246,7 +248,8 @@ def _warm_prefect() -> None:
     warm_up()
 
 
-def row_flow(project: Path, languages: tuple[str, ...], batch_size: int, edit: float = 0.0) -> dict[str, Any]:
+def row_flow(project: Path, languages: tuple[str, ...], batch_size: int, edit: float = 0.0,
+             processes: int = 1) -> dict[str, Any]:
     from tilmech.flows.translate import translate_articles
 
     from tilmech import progress
@@ -257,10 +260,11 @@ def row_flow(project: Path, languages: tuple[str, ...], batch_size: int, edit: f
 
         edited = edit_sentences(project / "content" / "en", edit)
     _warm_prefect()
-    timers = _preload(project, languages)
+    timers = _preload(project, languages) if processes == 1 else []  # processes load their own (timed)
     t0 = time.perf_counter()
     with progress.showing():
-        reports = translate_articles(project=str(project), languages=list(languages), batch_size=batch_size)
+        reports = translate_articles(project=str(project), languages=list(languages), batch_size=batch_size,
+                                     processes=processes)
     wall = time.perf_counter() - t0
     result: dict[str, Any] = {
         "sentences": sum(r.new + r.from_memory for r in reports), "wall_s": wall,
@@ -268,7 +272,7 @@ def row_flow(project: Path, languages: tuple[str, ...], batch_size: int, edit: f
         "engine_s": sum(t.seconds for t in timers) if len(languages) == 1 else None,
         "segments": sum(r.segments for r in reports), "engine_calls": sum(r.engine_calls for r in reports),
         "articles": sum(r.articles for r in reports) // max(1, len(languages)), "languages": list(languages),
-        "batch_size": batch_size,
+        "batch_size": batch_size, "processes": processes,
     }
     if edit:
         result["edited_sentences"] = edited
@@ -310,6 +314,10 @@ def child(args: argparse.Namespace) -> None:
         result = row_flow(project, ("ru",), args.batch_size)
     elif args.row == "edit-1%":
         result = row_flow(project, ("ru",), args.batch_size, edit=0.01)
+    elif args.row == "3-lang-threads":
+        result = row_flow(project, LANGS, args.batch_size)
+    elif args.row == "3-lang-processes":
+        result = row_flow(project, LANGS, args.batch_size, processes=2)
     elif args.row == "memory":
         result = row_flow(project, LANGS, args.batch_size)
     elif args.row == "queue":
@@ -356,6 +364,12 @@ def summarize(rows: list[dict[str, Any]]) -> None:
         if r["row"] == "edit-1%" and raw_rate:
             just_those = r["sentences"] / raw_rate
             r["cost_vs_just_those_sentences"] = round(r["wall_s"] / just_those, 2) if just_those else None
+            if just_those and r.get("engine_s") is not None:  # the engine's part: is the batching as good?
+                r["engine_vs_just_those_sentences"] = round(r["engine_s"] / just_those, 2)
+    threads = next((r for r in rows if r["row"] == "3-lang-threads" and "wall_s" in r), None)
+    for r in rows:
+        if r["row"] == "3-lang-processes" and threads and "wall_s" in r:
+            r["speedup_vs_threads"] = round(threads["wall_s"] / r["wall_s"], 2)
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
@@ -373,7 +387,13 @@ def print_table(rows: list[dict[str, Any]]) -> None:
             note.append(f"{r['speedup_vs_first_run']}x faster than the first run; {r.get('engine_calls', 0)} engine calls")
         if "cost_vs_just_those_sentences" in r:
             note.append(f"{r.get('edited_sentences')} sentences edited; "
-                        f"{r['cost_vs_just_those_sentences']}x the raw cost of just those")
+                        f"{r['cost_vs_just_those_sentences']}x the raw cost of just those"
+                        + (f" (engine time {r['engine_vs_just_those_sentences']}x)"
+                           if "engine_vs_just_those_sentences" in r else ""))
+        if r["row"].startswith("3-lang"):
+            note.append(" ".join(r["languages"]) + (f", {r['processes']} processes" if r["processes"] > 1 else
+                                                    ", threads of one process")
+                        + (f": {r['speedup_vs_threads']}x the speed of threads" if "speedup_vs_threads" in r else ""))
         if r["row"] == "memory":
             note.append(" ".join(r["languages"]) + (", short articles" if r.get("short") else ""))
         if "exact_copies" in r:
@@ -406,6 +426,8 @@ def main() -> None:
                         help="sentences of the argostranslate translate() sample (default 60)")
     parser.add_argument("--batch-size", type=int, default=20, help="articles per flow task (the flow's default: 20)")
     parser.add_argument("--quick", action="store_true", help="raw, argos and mt-stage rows only")
+    parser.add_argument("--languages", action="store_true",
+                        help="also the flow into ru, ky and zh: in threads of one process, then in 2 processes")
     parser.add_argument("--no-throughput", action="store_true", help="only the memory row (with --memory-articles)")
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "tilmech-bench",
                         help="models, corpora and bench projects (default ~/.cache/tilmech-bench)")
@@ -431,6 +453,10 @@ def main() -> None:
     if not args.quick and not args.no_throughput:
         project = make_project(work / f"flow-{args.articles}", corpus, ("ru",), args.beam)
         for row in ("flow", "rerun", "edit-1%"):
+            rows.append(run_row(row, project, cache, model, args))
+    if args.languages and not args.no_throughput:
+        for row in ("3-lang-threads", "3-lang-processes"):
+            project = make_project(work / f"{row}-{args.articles}", corpus, LANGS, args.beam)
             rows.append(run_row(row, project, cache, model, args))
     if args.memory_articles:
         tiny = ensure_models(cache, "copy", "tiny")

@@ -254,3 +254,27 @@ def test_the_web_api_orders_and_filters_by_risk(pseudo_project: Path) -> None:
         "lang": "ky", "article": SEED, "max_risk": 30}).json())
     assert client.get(f"/edit/{SEED}/ky", params={"min_risk": "high"}).status_code == 400
     assert f"/edit/{SEED}/ky?order=risk" in client.get("/").text  # the dashboard's QA flags lead worst first
+
+
+def test_an_edit_is_checked_against_the_stored_segment_as_against_the_parsed_one(translated: Path) -> None:
+    """A reviewer's save checks the text without splitting the article again: the placeholders
+    (kinds and labels) rebuilt from the stored row give the findings the parsed segment gives."""
+    from tilmech.languages import get_language
+    from tilmech.qa import check_translation
+    from tilmech.store import SegmentRow
+
+    rt = load_runtime(translated)
+    ru = get_language("ru")
+    with rt.store.reading() as s:
+        rows = {row.id: row for row in s.query(SegmentRow)}
+    compared = 0
+    for doc in services.load_documents(rt):
+        for seg in doc.segments:
+            stored = services._segment_model(rows[seg.id])
+            assert stored.placeholder_labels() == seg.placeholder_labels()
+            assert [m.kind for _, m in stored.markup] == [m.kind for _, m in seg.markup]
+            for target in (seg.text, seg.text.replace("{1}", ""), "Перевод 2024 года."):
+                assert ([f.message for f in check_translation(stored, target, ru)]
+                        == [f.message for f in check_translation(seg, target, ru)])
+            compared += bool(seg.markup)
+    assert compared >= 5  # segments with links, emphasis or code among them

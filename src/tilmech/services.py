@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -52,9 +52,10 @@ from .mt import Engine, MTContext, TermHint, model_info
 from .mt.chain import ChainLink, translate_with_chain
 from .publish import PublishReport, build_catalog, build_locale, open_target
 from .qa import Finding, Severity, check_pair, check_translation, risk_score, term_severity
+from .qa.model import segment_from_text
 from .review import State, after_edit, approve, parse_state, send_back
 from .runtime import Runtime
-from .segments import Segment, SegmentedArticle, segment_article
+from .segments import Field, Segment, SegmentedArticle, segment_article
 from .store import (
     ArticleRow,
     CommentRow,
@@ -159,6 +160,8 @@ def ingest(rt: Runtime, slugs: Sequence[str] | None = None) -> IngestReport:
             added, gone = _ingest_documents(s, docs)
         new += added
         retired += gone
+    if new or retired:
+        rt.store.analyze()
     return IngestReport(tuple(names), total, new, retired)
 
 
@@ -461,6 +464,8 @@ def translate_language(rt: Runtime, lang_code: str, slugs: Sequence[str] | None 
             if docs:
                 parts.append(_translate_documents(rt, lang, label, docs, meter, run, redraft_unapproved))
             meter.articles(len(articles))
+    if any(p.new or p.from_memory or p.redrafted for p in parts):
+        rt.store.analyze()
     return TranslateReport(lang.code, label, sum(p.articles for p in parts), sum(p.segments for p in parts),
                            sum(p.new for p in parts), sum(p.from_memory for p in parts),
                            sum(p.unchanged for p in parts), sum(p.flagged for p in parts),
@@ -1153,6 +1158,16 @@ def segment_terms(rt: Runtime, source: str) -> tuple[SegmentTerm, ...]:
     return tuple(out.values())
 
 
+_HISTORY_COLUMNS = (HistoryRow.at, HistoryRow.who, HistoryRow.action, HistoryRow.before_text, HistoryRow.after_text,
+                    HistoryRow.before_state, HistoryRow.after_state, HistoryRow.note)
+
+
+def _history_entry(row: Sequence[Any]) -> HistoryEntry:
+    at, who, action, before_text, after_text, before_state, after_state, note = row
+    return HistoryEntry(at.isoformat(timespec="seconds"), who, action, before_text, after_text, before_state,
+                        after_state, note)
+
+
 def review_show(rt: Runtime, segment_id: str, lang: str | None = None) -> SegmentView:
     langs = [rt.settings.resolve_languages([lang])[0].code] if lang else list(rt.settings.target_languages)
     with rt.store.reading() as s:
@@ -1166,11 +1181,8 @@ def review_show(rt: Runtime, segment_id: str, lang: str | None = None) -> Segmen
             if tr is None:
                 continue
             items.append(_item(seg, tr))
-            history[code] = tuple(
-                HistoryEntry(h.at.isoformat(timespec="seconds"), h.who, h.action, h.before_text, h.after_text,
-                             h.before_state, h.after_state, h.note)
-                for h in s.scalars(select(HistoryRow).where(HistoryRow.translation_id == tr.id)
-                                   .order_by(HistoryRow.id)))
+            history[code] = tuple(_history_entry(entry) for entry in s.execute(
+                select(*_HISTORY_COLUMNS).where(HistoryRow.translation_id == tr.id).order_by(HistoryRow.id)))
             comments[code] = tuple(
                 Comment(c.at.isoformat(timespec="seconds"), c.who, c.text)
                 for c in s.scalars(select(CommentRow).where(CommentRow.translation_id == tr.id).order_by(CommentRow.id)))
@@ -1189,12 +1201,13 @@ def review_views(rt: Runtime, lang: str, items: Sequence[ReviewItem]) -> dict[st
                                                              .where(TranslationRow.lang == code,
                                                                     TranslationRow.segment_id.in_(ids)))}
         tids = list(translation_of.values())
-        for h in s.scalars(select(HistoryRow).where(HistoryRow.translation_id.in_(tids)).order_by(HistoryRow.id)):
-            history.setdefault(h.translation_id, []).append(
-                HistoryEntry(h.at.isoformat(timespec="seconds"), h.who, h.action, h.before_text, h.after_text,
-                             h.before_state, h.after_state, h.note))
-        for c in s.scalars(select(CommentRow).where(CommentRow.translation_id.in_(tids)).order_by(CommentRow.id)):
-            comments.setdefault(c.translation_id, []).append(Comment(c.at.isoformat(timespec="seconds"), c.who, c.text))
+        for tid, *entry in s.execute(select(HistoryRow.translation_id, *_HISTORY_COLUMNS)
+                                     .where(HistoryRow.translation_id.in_(tids)).order_by(HistoryRow.id)):
+            history.setdefault(tid, []).append(_history_entry(entry))
+        for tid, at, who, text in s.execute(select(CommentRow.translation_id, CommentRow.at, CommentRow.who,
+                                                   CommentRow.text)
+                                            .where(CommentRow.translation_id.in_(tids)).order_by(CommentRow.id)):
+            comments.setdefault(tid, []).append(Comment(at.isoformat(timespec="seconds"), who, text))
     terms: dict[str, tuple[SegmentTerm, ...]] = {}
     out = {}
     for item in items:
@@ -1207,14 +1220,15 @@ def review_views(rt: Runtime, lang: str, items: Sequence[ReviewItem]) -> dict[st
     return out
 
 
-def _segment_model(rt: Runtime, seg: SegmentRow) -> Segment:
-    """The parsed segment (with its markup) for QA checks of a stored row."""
-    settings = rt.settings
-    for article in load_articles(settings.content_dir, settings.root, [seg.article]):
-        for candidate in _segmented(article).segments:  # remembered: a reviewer saves segment after segment
-            if candidate.id == seg.id:
-                return candidate
-    raise WorkflowError(f"segment {seg.id} is no longer in {seg.article}: its source text changed")
+def _segment_model(seg: SegmentRow) -> Segment:
+    """The segment of a stored row with its markup as the QA checks see it (kind and label of
+    each placeholder), without reading and splitting its article again."""
+    base = segment_from_text(seg.source, seg.article)
+    labels = seg.placeholders or {}
+    markup = tuple((number, dataclasses.replace(mark, label=labels.get(
+        f"{{/{number}}}" if mark.kind == "close" else f"{{{number}}}", mark.label)))
+        for number, mark in base.markup)
+    return Segment(seg.id, seg.article, cast(Field, seg.field), seg.position, seg.source, markup)
 
 
 def _check_version(tr: TranslationRow, expected: int | None, seg_id: str) -> None:
@@ -1255,7 +1269,7 @@ def _edit(s: Session, rt: Runtime, seg: SegmentRow, tr: TranslationRow, text: st
         raise UsageError("the new text is empty: give the translation with --text")
     _check_version(tr, expected_version, seg.id)
     language = get_language(tr.lang)
-    findings = _check(rt, segment or _segment_model(rt, seg), text, language)
+    findings = _check(rt, segment or _segment_model(seg), text, language)
     _change(s, tr, rt.user, "edit", text, after_edit(State(tr.state)))
     tr.qa = [f.to_dict() for f in findings]
     tr.risk = _risk(rt, seg.source, findings, tr.score, edited=text != tr.machine)

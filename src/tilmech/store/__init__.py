@@ -208,5 +208,14 @@ class Store:
         with self._readers() as session, session.begin():
             yield session
 
+    def analyze(self) -> None:
+        """Refresh the query planner's statistics after many rows changed (SQLite, sampled: a few
+        milliseconds). Without them SQLite may answer one article's queue by scanning every
+        active segment; PostgreSQL's autovacuum keeps its own."""
+        if self.engine.dialect.name == "sqlite":
+            with self.engine.begin() as conn:
+                conn.exec_driver_sql("PRAGMA analysis_limit=400")
+                conn.exec_driver_sql("ANALYZE")
+
     def close(self) -> None:
         self.engine.dispose()
