@@ -292,6 +292,7 @@ def row_queue(project: Path) -> dict[str, Any]:
     services.review_send_back(rt, "ru", some, "bench")
     timings = {}
     for label, call in (("article (workbench page)", lambda: services.review_list(rt, "ru", article=middle)),
+                        ("review list (worst 100)", lambda: services.review_list(rt, "ru", order="risk", limit=100)),
                         ("state needs-work", lambda: services.review_list(rt, "ru", state="needs-work")),
                         ("status counts", lambda: services.stats(rt))):
         call()

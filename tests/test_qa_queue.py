@@ -278,3 +278,27 @@ def test_an_edit_is_checked_against_the_stored_segment_as_against_the_parsed_one
                         == [f.message for f in check_translation(seg, target, ru)])
             compared += bool(seg.markup)
     assert compared >= 5  # segments with links, emphasis or code among them
+
+
+def test_the_store_orders_the_queue_and_stops_at_the_limit(translated: Path) -> None:
+    """Worst first and weakest score first are sorted by the store, with segments not checked yet
+    first and article order within a tie; a limit gives the head of the same order."""
+    from tilmech.store import TranslationRow
+
+    rt = load_runtime(translated)
+    some = [i.segment_id for i in services.review_list(rt, "ru")[3:6]]
+    with rt.store.session() as s:  # as after a migration: not checked yet
+        for row in s.query(TranslationRow).filter(TranslationRow.segment_id.in_(some), TranslationRow.lang == "ru"):
+            row.risk = None
+    everything = services.review_list(rt, "ru")
+    by_risk = services.review_list(rt, "ru", order="risk")
+    assert by_risk == sorted(everything, key=lambda i: -(i.risk if i.risk is not None else 101.0))
+    assert [i.segment_id for i in by_risk[:3]] == some
+    by_score = services.review_list(rt, "ru", order="score")
+    assert by_score == sorted(everything, key=lambda i: (i.score is None, i.score or 0.0))
+    for order in ("risk", "score", "position"):
+        assert services.review_list(rt, "ru", order=order, limit=7) == services.review_list(rt, "ru", order=order)[:7]
+    flagged = services.review_list(rt, "ru", order="risk", flag="any")
+    assert flagged and services.review_list(rt, "ru", order="risk", flag="any", limit=2) == flagged[:2]
+    with pytest.raises(UsageError):
+        services.review_list(rt, "ru", limit=0)

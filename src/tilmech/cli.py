@@ -372,18 +372,21 @@ def _findings(items: Any) -> str:
               help="risk: worst first; position: article order; score: the engine's weakest drafts first.")
 @click.option("--min-risk", type=float, default=None, metavar="X", help="Only segments with risk X or more (0-100).")
 @click.option("--max-risk", type=float, default=None, metavar="X", help="Only segments with risk X or less (0-100).")
+@click.option("--limit", type=click.IntRange(0), default=100, show_default=True, metavar="N",
+              help="The first N in that order; 0: all.")
 @pass_ctx
 def review_list(ctx: Context, lang: str | None, state: str | None, article: str | None, order: str,
-                min_risk: float | None, max_risk: float | None) -> None:
+                min_risk: float | None, max_risk: float | None, limit: int) -> None:
     """Segments and their translations, worst first (risk 0-100, see the README)."""
     from .services import review_list as list_items
 
-    items = list_items(ctx.runtime, lang, state, article, order=order, min_risk=min_risk, max_risk=max_risk)
+    items = list_items(ctx.runtime, lang, state, article, order=order, min_risk=min_risk, max_risk=max_risk,
+                       limit=limit or None)
     for it in items:
         flag = f"  [{len(it.findings)} QA]" if it.findings else ""
         risk = f"{it.risk:5.1f}" if it.risk is not None else "    -"
         click.echo(f"{it.segment_id}  {it.lang}  {risk}  {it.state:<10}  {it.article}  {_short(it.text)}{flag}")
-    _err(f"{len(items)} segments")
+    _err(f"{len(items)} segments" + (" (the first; --limit 0 lists all)" if limit and len(items) == limit else ""))
 
 
 def _short(text: str, width: int = 70) -> str:

@@ -1046,13 +1046,15 @@ ORDERS = ("position", "risk", "score")
 
 def review_list(rt: Runtime, lang: str | None = None, state: str | None = None, article: str | None = None, *,
                 query: str | None = None, flag: str | None = None, order: str = "position",
-                min_risk: float | None = None, max_risk: float | None = None) -> list[ReviewItem]:
+                min_risk: float | None = None, max_risk: float | None = None,
+                limit: int | None = None) -> list[ReviewItem]:
     """The queue: filters by language, state, article, text (source or target), QA finding and risk.
 
     ``flag`` is a finding code, a severity, or ``any``; ``order`` is ``position``
     (article order), ``risk`` (worst first; segments not checked yet before all) or
     ``score`` (the engine's weakest drafts first). ``min_risk``/``max_risk`` keep the
-    segments whose risk lies in that range (both ends included).
+    segments whose risk lies in that range (both ends included). ``limit``: the first
+    so many in that order (the store sorts and stops: a queue of any size answers fast).
     """
     query_ = (select(*_ITEM_COLUMNS)
               .join(TranslationRow, TranslationRow.segment_id == SegmentRow.id)
@@ -1075,17 +1077,23 @@ def review_list(rt: Runtime, lang: str | None = None, state: str | None = None, 
         query_ = query_.where(TranslationRow.risk >= min_risk)
     if max_risk is not None:
         query_ = query_.where(TranslationRow.risk <= max_risk)
-    query_ = query_.order_by(SegmentRow.article, SegmentRow.position, TranslationRow.lang)
+    if limit is not None and limit < 1:
+        raise UsageError(f"--limit {limit}: give 1 or more")
+    position = (SegmentRow.article, SegmentRow.position, TranslationRow.lang)
+    if order == "risk":  # not checked yet first, then the highest risk; article order within
+        query_ = query_.order_by(TranslationRow.risk.is_(None).desc(), TranslationRow.risk.desc(), *position)
+    elif order == "score":  # the lowest score first, drafts without a score last
+        query_ = query_.order_by(TranslationRow.score.is_(None), TranslationRow.score, *position)
+    else:
+        query_ = query_.order_by(*position)
     with rt.store.reading() as s:
         if article and s.get(ArticleRow, article) is None:
             raise NotFound(f"no article {article!r} in the store: run `tilmech translate` first")
-        items = [_item_of_row(row) for row in s.execute(query_)]
-    if flag:
+        rows = s.execute(query_ if flag or limit is None else query_.limit(limit))
+        items = [_item_of_row(row) for row in rows]
+    if flag:  # findings are JSON: filtered here, then cut
         items = [i for i in items if any(flag in ("any", f.code, str(f.severity)) for f in i.findings)]
-    if order == "score":
-        items.sort(key=lambda i: (i.score is None, i.score if i.score is not None else 0.0))
-    elif order == "risk":
-        items.sort(key=lambda i: -(i.risk if i.risk is not None else 101.0))  # stable: article order within
+        items = items[:limit] if limit is not None else items
     return items
 
 

@@ -20,7 +20,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from fastapi import Depends, FastAPI, Form, Request, UploadFile
+from fastapi import Depends, FastAPI, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -232,9 +232,10 @@ def create_app(rt: Runtime, limiter: SignInLimiter | None = None) -> FastAPI:
     def api_segments(lang: str | None = None, state: str | None = None, article: str | None = None,
                      q: str | None = None, flag: str | None = None, order: str = "position",
                      min_risk: float | None = None, max_risk: float | None = None,
+                     limit: int | None = Query(None, ge=1, description="the first so many in that order"),
                      r: Runtime = Depends(acting)) -> list[dict[str, Any]]:
         return _data(services.review_list(r, lang, state, article, query=q, flag=flag, order=order,
-                                          min_risk=min_risk, max_risk=max_risk))
+                                          min_risk=min_risk, max_risk=max_risk, limit=limit))
 
     @app.post("/api/articles/{article}/{lang}/approve", tags=["review"])
     def api_bulk_approve(article: str, lang: str, body: BulkApprove, r: Runtime = Depends(mutating)) -> dict[str, Any]:
