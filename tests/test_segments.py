@@ -351,6 +351,41 @@ def test_bold_sentence_stays_bold_in_chinese() -> None:
     assert "*" not in html
 
 
+def translated(body: str, translations: dict[str, str], lang: str = "ru") -> str:
+    doc = segment_article(article(body))
+    return doc.rebuild({s.id: translations.get(s.text, s.text) for s in doc.segments}, get_language(lang)).body
+
+
+def test_bold_whose_delimiters_would_not_pair_up_where_the_translation_puts_them_is_written_as_tags() -> None:
+    # "** отчёт **" would not open or close: a delimiter next to a space does not flank the text
+    body = translated("Read **the report** today.\n",
+                      {"Read {1}the report{/1} today.": "Прочитайте{1} отчёт {/1}сегодня."})
+    assert body == "Прочитайте<strong> отчёт </strong>сегодня.\n"
+    assert render_html(body) == "<p>Прочитайте<strong> отчёт </strong>сегодня.</p>\n"
+
+
+def test_underscore_emphasis_glued_to_a_word_is_written_with_asterisks() -> None:
+    # "_отчёт_сегодня" is no emphasis: an underscore inside a word neither opens nor closes
+    body = translated("Read _the report_ today.\n",
+                      {"Read {1}the report{/1} today.": "Прочитайте {1}отчёт{/1}сегодня."})
+    assert body == "Прочитайте *отчёт*сегодня.\n"
+
+
+def test_nested_emphasis_does_not_merge_into_one_delimiter_run() -> None:
+    src = article("*****Word**0**\n")
+    doc = segment_article(src)
+    assert body_texts(src.body) == ["*{1}{2}Word{/2}0{/1}"]
+    body = doc.rebuild(identity(doc), EN).body
+    assert render_html(body) == render_html(src.body) == "<p>*<strong><strong>Word</strong>0</strong></p>\n"
+
+
+def test_a_block_the_usual_writing_gets_wrong_is_written_in_the_safe_form() -> None:
+    # a line of only "<b>" starts an HTML block: the line end the translation put after it
+    # is written as a character reference, and the block stays a paragraph
+    body = translated("<b>Bold</b> text.\n", {"{1}Bold{2} text.": "{1}\nЖирный{2} текст."})
+    assert render_html(body) == "<p><b>\nЖирный</b> текст.</p>\n"
+
+
 def test_translated_text_that_looks_like_markdown_stays_text() -> None:
     src = article("- An item.\n\nA sentence.\n")
     out = translate_article(src, lambda t: "1. <b>[x](http://y)</b> *a*", RU)
