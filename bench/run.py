@@ -333,6 +333,8 @@ def child(args: argparse.Namespace) -> None:
 
 
 def run_row(row: str, project: Path, cache: Path, model: str, args: argparse.Namespace) -> dict[str, Any]:
+    if args.rows and row not in args.rows.split(","):
+        return {"row": row, "model": model, "skipped": True}
     command = [sys.executable, str(Path(__file__).resolve()), "--row", row, "--project", str(project),
                "--beam", str(args.beam), "--batch-size", str(args.batch_size),
                "--argos-sentences", str(args.argos_sentences)]
@@ -405,6 +407,8 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         print(f"{r['row']:<10} {r['model']:<16} {r.get('articles', '') or '':>8} {r['sentences']:>9} {rate:>8} "
               f"{ratio:>7} {r['wall_s']:>8.2f} {r['peak_rss_mb']:>11.0f} {outside:>14}  {'; '.join(note)}")
     for r in rows:
+        if r.get("skipped"):
+            continue
         if "error" in r:
             print(f"{r['row']}: failed ({r['error']}), see its output above")
         if "queries_ms" in r:
@@ -433,6 +437,7 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "tilmech-bench",
                         help="models, corpora and bench projects (default ~/.cache/tilmech-bench)")
     parser.add_argument("--json", type=Path, default=None, help="results file (default bench/results/run-TIME.json)")
+    parser.add_argument("--rows", default="", help="run only these rows (comma-separated names, e.g. flow,rerun)")
     parser.add_argument("--row", help=argparse.SUPPRESS)
     parser.add_argument("--project", help=argparse.SUPPRESS)
     args = parser.parse_args()

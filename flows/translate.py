@@ -19,7 +19,8 @@ import re
 import socket
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -91,15 +92,57 @@ def model_slot_name(engine: str, pair: str) -> str:
 _SLOT_CREATION = threading.Lock()  # tasks of one process create a limit one at a time
 
 
+@dataclass
+class _HeldSlot:
+    """A slot this process holds, and how many of its tasks are using the model."""
+
+    stack: ExitStack
+    users: int = 0
+
+
+_HELD: dict[str, _HeldSlot] = {}
+_HELD_LOCKS: dict[str, threading.Lock] = {}
+
+
 @contextmanager
 def model_slot(engine: str, pair: str) -> Iterator[None]:
-    """Hold the one slot of this machine's limit for the model ``engine``/``pair`` (created on first use)."""
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+    """Use the model ``engine``/``pair`` while this process holds the one slot of this machine's
+    limit for it (created on first use).
+
+    The tasks of one process share the slot (and the model they loaded once): the first
+    takes it, the last to finish gives it back; meanwhile one task's parsing and store
+    writes overlap another's engine work, with no wait in between. Another process (a
+    second flow, a second worker) waits until this one is done with the model.
+    """
     from prefect.concurrency.sync import concurrency
-    from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 
     name = model_slot_name(engine, pair)
+    _ensure_limit(name)
+    with _SLOT_CREATION:
+        lock = _HELD_LOCKS.setdefault(name, threading.Lock())
+    with lock:  # this process's tasks wait here, not on the server, while the first one takes the slot
+        held = _HELD.get(name)
+        if held is None:
+            stack = ExitStack()
+            stack.enter_context(concurrency(name, occupy=1, strict=True, raise_on_lease_renewal_failure=False))
+            held = _HELD[name] = _HeldSlot(stack)
+        held.users += 1
+    try:
+        yield
+    finally:
+        with lock:
+            held.users -= 1
+            if held.users == 0:
+                del _HELD[name]
+                held.stack.close()
+
+
+def _ensure_limit(name: str) -> None:
+    """Create the global concurrency limit ``name`` (limit 1) unless it exists."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+    from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
+
     with _SLOT_CREATION, get_client(sync_client=True) as client:
         try:
             client.read_global_concurrency_limit_by_name(name)
@@ -112,8 +155,6 @@ def model_slot(engine: str, pair: str) -> Iterator[None]:
                 # A server on SQLite answers a simultaneous creation by another process with an
                 # error instead of a conflict: the limit exists if it can be read now.
                 client.read_global_concurrency_limit_by_name(name)
-    with concurrency(name, occupy=1, strict=True):
-        yield
 
 
 def local_models(rt: Any, lang: str) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import os
 import re
 import subprocess
@@ -149,30 +148,51 @@ def test_a_task_past_its_timeout_is_stopped_and_retried(pseudo_project: Path, mo
     assert reports[0].new > 0 and "ru" not in services.pending_work(load_runtime(pseudo_project))
 
 
+_HOLD_SLOT = """
+import sys, time
+from tilmech.flows.translate import model_slot
+with model_slot("argos", "en-ky"):
+    print("holding", time.time(), flush=True)
+    time.sleep(3)
+    print("released", time.time(), flush=True)
+"""
+
+
 @pytest.mark.usefixtures("prefect_server")
-def test_one_model_is_used_by_one_task_at_a_time_on_a_machine() -> None:
+def test_one_model_is_used_by_one_process_at_a_time_on_a_machine() -> None:
+    """Another process waits for the model's slot; the tasks of the process holding it share it
+    (no wait between them), and a task on another model is not held up."""
     import threading
 
     from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL
     from tilmech.flows.translate import model_slot, model_slot_name
 
+    other = subprocess.Popen([sys.executable, "-c", _HOLD_SLOT], stdout=subprocess.PIPE, text=True,
+                             env={**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value())})
+    assert other.stdout is not None
+    first = other.stdout.readline().split()
+    assert first and first[0] == "holding", first
     spans: dict[str, list[tuple[float, float]]] = {"en-ky": [], "en-ru": []}
 
     def use(pair: str) -> None:
         with model_slot("argos", pair):
-            start = time.monotonic()
+            start = time.time()
             time.sleep(1.5)
-            spans[pair].append((start, time.monotonic()))
+            spans[pair].append((start, time.time()))
 
     threads = [threading.Thread(target=use, args=(pair,)) for pair in ("en-ky", "en-ky", "en-ky", "en-ru")]
     for t in threads:
         t.start()
     for t in threads:
         t.join(120)
+    released = float(other.stdout.readline().split()[1])
+    assert other.wait(30) == 0
     ky = sorted(spans["en-ky"])
-    assert len(ky) == 3 and all(a[1] <= b[0] for a, b in itertools.pairwise(ky))  # one after another
+    assert len(ky) == 3 and all(start >= released for start, _ in ky)  # after the other process
+    assert max(start for start, _ in ky) < min(end for _, end in ky)  # this process's tasks together
     ru = spans["en-ru"][0]
-    assert any(s < ru[1] and ru[0] < e for s, e in ky)  # another model is not held up by this one
+    assert ru[0] < released  # another model is not held up by this one
     with get_client(sync_client=True) as client:
         limit = client.read_global_concurrency_limit_by_name(model_slot_name("argos", "en-ky"))
     assert limit.limit == 1 and limit.active_slots == 0
