@@ -283,8 +283,12 @@ def row_queue(project: Path) -> dict[str, Any]:
     """The review queue on the store the memory row filled."""
     from tilmech import services
     from tilmech.runtime import load_runtime
+    from tilmech.store import Store
 
     rt = load_runtime(project)
+    store = Store(rt.settings.store_url, check=False)  # a store the memory row left: this version's schema
+    store.upgrade()
+    store.close()
     middle = sorted(p.stem for p in (project / "content" / "en").glob("*.md"))[-1]
     middle = f"news-{int(middle.split('-')[1]) // 2:05d}"
     items = services.review_list(rt, "ru", article=middle)

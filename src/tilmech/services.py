@@ -1080,17 +1080,25 @@ def review_list(rt: Runtime, lang: str | None = None, state: str | None = None, 
     if limit is not None and limit < 1:
         raise UsageError(f"--limit {limit}: give 1 or more")
     position = (SegmentRow.article, SegmentRow.position, TranslationRow.lang)
+    # One query per part of the order, each sorted by an indexed column first, so that with a
+    # limit the store walks the index and stops instead of sorting the whole queue.
     if order == "risk":  # not checked yet first, then the highest risk; article order within
-        query_ = query_.order_by(TranslationRow.risk.is_(None).desc(), TranslationRow.risk.desc(), *position)
+        parts = [query_.where(TranslationRow.risk.is_(None)).order_by(*position),
+                 query_.where(TranslationRow.risk.is_not(None)).order_by(TranslationRow.risk.desc(), *position)]
     elif order == "score":  # the lowest score first, drafts without a score last
-        query_ = query_.order_by(TranslationRow.score.is_(None), TranslationRow.score, *position)
+        parts = [query_.where(TranslationRow.score.is_not(None)).order_by(TranslationRow.score, *position),
+                 query_.where(TranslationRow.score.is_(None)).order_by(*position)]
     else:
-        query_ = query_.order_by(*position)
+        parts = [query_.order_by(*position)]
     with rt.store.reading() as s:
         if article and s.get(ArticleRow, article) is None:
             raise NotFound(f"no article {article!r} in the store: run `tilmech translate` first")
-        rows = s.execute(query_ if flag or limit is None else query_.limit(limit))
-        items = [_item_of_row(row) for row in rows]
+        items: list[ReviewItem] = []
+        for part in parts:
+            left = None if flag or limit is None else limit - len(items)
+            if left == 0:
+                break
+            items += [_item_of_row(row) for row in s.execute(part if left is None else part.limit(left))]
     if flag:  # findings are JSON: filtered here, then cut
         items = [i for i in items if any(flag in ("any", f.code, str(f.severity)) for f in i.findings)]
         items = items[:limit] if limit is not None else items

@@ -57,7 +57,9 @@ class SegmentRow(Base):
 class TranslationRow(Base):
     __tablename__ = "translations"
     __table_args__ = (UniqueConstraint("segment_id", "lang"),
-                      Index("ix_translations_lang_state", "lang", "state"))  # the queue by language and state
+                      Index("ix_translations_lang_state", "lang", "state"),  # the queue by language and state
+                      Index("ix_translations_lang_risk", "lang", "risk"),  # worst first, with a limit
+                      Index("ix_translations_lang_score", "lang", "score"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     segment_id: Mapped[str] = mapped_column(ForeignKey("segments.id"), index=True)
