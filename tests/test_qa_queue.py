@@ -302,3 +302,19 @@ def test_the_store_orders_the_queue_and_stops_at_the_limit(translated: Path) -> 
     assert flagged and services.review_list(rt, "ru", order="risk", flag="any", limit=2) == flagged[:2]
     with pytest.raises(UsageError):
         services.review_list(rt, "ru", limit=0)
+
+
+def test_the_qa_report_streams_the_queue_and_keeps_the_worst_as_the_queue_orders_them(translated: Path) -> None:
+    rt = load_runtime(translated)
+    items = services.review_list(rt, order="risk")
+    for articles in (None, [SEED], ["partners-showcase", SEED]):
+        chosen = [i for i in items if articles is None or i.article in articles]
+        report = services.qa_report(rt, articles=articles, worst=7)
+        assert report.segments == len(chosen) and report.flagged == sum(bool(i.findings) for i in chosen)
+        assert list(report.worst) == chosen[:7]
+        counts: dict[str, int] = {}
+        for i in chosen:
+            for f in i.findings:
+                counts[f.code] = counts.get(f.code, 0) + 1
+        assert report.by_check == dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        assert sum(c["segments"] for c in report.by_article.values()) == len(chosen)

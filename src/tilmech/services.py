@@ -1470,26 +1470,49 @@ class QAReport:
 
 def qa_report(rt: Runtime, lang: str | None = None, article: str | None = None, *,
               articles: Sequence[str] | None = None, worst: int = 10) -> QAReport:
-    """The QA summary of the queue (optionally of one language and one or more articles)."""
-    items = review_list(rt, lang, article=article, order="risk")
-    if articles is not None:
-        items = [i for i in items if i.article in articles]
+    """The QA summary of the queue (optionally of one language and one or more articles).
+
+    The queue is read as a stream of rows and only the ``worst`` are kept, so a report on a
+    store of any size holds little in memory.
+    """
+    query_ = (select(*_ITEM_COLUMNS).join(TranslationRow, TranslationRow.segment_id == SegmentRow.id)
+              .where(SegmentRow.active.is_(True)))
+    if lang:
+        query_ = query_.where(TranslationRow.lang == rt.settings.resolve_languages([lang])[0].code)
+    if article:
+        query_ = query_.where(SegmentRow.article == article)
+    wanted = set(articles) if articles is not None else None
     by_check: dict[str, int] = {}
     by_lang: dict[str, dict[str, int]] = {}
     by_article: dict[str, dict[str, int]] = {}
-    for item in items:
-        for group in (by_lang.setdefault(item.lang, _qa_counts()), by_article.setdefault(item.article, _qa_counts())):
-            group["segments"] += 1
-            group["flagged"] += bool(item.findings)
-            for f in item.findings:
-                group[str(f.severity)] += 1
-        for f in item.findings:
-            by_check[f.code] = by_check.get(f.code, 0) + 1
+    segments = flagged = 0
+    candidates: list[tuple[tuple[float, str, int, str], Any]] = []
+    with rt.store.reading() as s:
+        if article and s.get(ArticleRow, article) is None:
+            raise NotFound(f"no article {article!r} in the store: run `tilmech translate` first")
+        for row in s.execute(query_.execution_options(yield_per=2000)):
+            slug, position, code, qa, risk = row[1], row[3], row[4], row[12] or [], row[16]
+            if wanted is not None and slug not in wanted:
+                continue
+            segments += 1
+            flagged += bool(qa)
+            for group in (by_lang.setdefault(code, _qa_counts()), by_article.setdefault(slug, _qa_counts())):
+                group["segments"] += 1
+                group["flagged"] += bool(qa)
+                for f in qa:
+                    group[f["severity"]] += 1
+            for f in qa:
+                by_check[f["code"]] = by_check.get(f["code"], 0) + 1
+            # worst first as review_list orders it: not checked yet, then the highest risk; article order
+            candidates.append(((-(risk if risk is not None else 101.0), slug, position, code), row))
+            if len(candidates) > 4 * worst + 64:
+                candidates = sorted(candidates, key=lambda c: c[0])[:worst]
     order = {code: i for i, code in enumerate(rt.settings.target_languages)}
-    return QAReport(len(items), sum(1 for i in items if i.findings),
+    return QAReport(segments, flagged,
                     dict(sorted(by_check.items(), key=lambda kv: (-kv[1], kv[0]))),
                     dict(sorted(by_lang.items(), key=lambda kv: order.get(kv[0], 99))),
-                    dict(sorted(by_article.items())), tuple(items[:worst]))
+                    dict(sorted(by_article.items())),
+                    tuple(_item_of_row(row) for _, row in sorted(candidates, key=lambda c: c[0])[:worst]))
 
 
 def _qa_counts() -> dict[str, int]:
