@@ -283,7 +283,8 @@ def publish_qa_summary(rt: Any, reports: list[services.TranslateReport]) -> None
     """The QA summary of the run's articles (as `tilmech qa report` shows it): a table and a report."""
     articles = sorted({c.article for r in reports for c in r.by_article})
     langs = {r.lang for r in reports}
-    report = services.qa_report(rt, articles=articles)
+    # nothing translated: an empty summary, without reading the queue
+    report = services.qa_report(rt, articles=articles) if articles else services.QAReport(0, 0, {}, {}, {}, ())
     rows = [{"check": code, "findings": count} for code, count in report.by_check.items()]
     create_table_artifact(key="qa-summary", table=rows or [{"check": "-", "findings": 0}],
                           description=f"QA findings per check: {report.flagged} of {report.segments} segments "
