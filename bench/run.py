@@ -354,7 +354,7 @@ def run_row(row: str, project: Path, cache: Path, model: str, args: argparse.Nam
 
 
 def summarize(rows: list[dict[str, Any]]) -> None:
-    raw = next((r for r in rows if r["row"] == "raw-ct2"), None)
+    raw = next((r for r in rows if r["row"] == "raw-ct2" and "wall_s" in r), None)
     raw_rate = raw["sentences"] / raw["wall_s"] if raw else None
     for r in rows:
         if "wall_s" not in r:
@@ -364,8 +364,10 @@ def summarize(rows: list[dict[str, Any]]) -> None:
             r["ratio_to_raw"] = round(r["sentences_per_s"] / raw_rate, 3)
         if r.get("engine_s") is not None and r["wall_s"]:
             r["outside_engine"] = round(max(0.0, 1 - r["engine_s"] / r["wall_s"]), 3)
-    first = next((r for r in rows if r["row"] == "flow"), None)
+    first = next((r for r in rows if r["row"] == "flow" and "wall_s" in r), None)
     for r in rows:
+        if "wall_s" not in r:
+            continue
         if r["row"] == "rerun" and first:
             r["speedup_vs_first_run"] = round(first["wall_s"] / r["wall_s"], 1)
         if r["row"] == "edit-1%" and raw_rate:
