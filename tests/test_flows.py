@@ -153,7 +153,7 @@ import sys, time
 from tilmech.flows.translate import model_slot
 with model_slot("argos", "en-ky"):
     print("holding", time.time(), flush=True)
-    time.sleep(3)
+    time.sleep(8)  # long enough for the test's client to start and create the other model's limit
     print("released", time.time(), flush=True)
 """
 
