@@ -138,10 +138,10 @@ class _LoadedModel:
             spm.SentencePieceProcessor(model_file=str(config.target_spm))
         self.source_vocabulary = _read_vocabulary(config.model_dir, "source")
         self.target_vocabulary = _read_vocabulary(config.model_dir, "target")
-        inter, intra = thread_plan(cpu_count(), threads)
+        self.inter_threads, intra = thread_plan(cpu_count(), threads)
         try:
             self.translator = ctranslate2.Translator(str(config.model_dir), device="cpu", compute_type=compute_type,
-                                                     inter_threads=inter, intra_threads=intra)
+                                                     inter_threads=self.inter_threads, intra_threads=intra)
         except Exception as exc:
             raise EnvironmentNotReady(f"{config.name}: cannot load the CTranslate2 model in {config.model_dir}: "
                                       f"{exc}") from None
@@ -213,7 +213,8 @@ class Ct2Engine:
                                       lambda hyp: str(model.target_sp.decode_pieces(hyp)),
                                       beam_size=self.beam_size, max_batch_size=self.max_batch_size,
                                       max_decoding_length=self.max_decoding_length,
-                                      chunk=self.max_batch_size * 4, advance=advance)
+                                      chunk=self.max_batch_size * model.inter_threads * 4, advance=advance,
+                                      workers=model.inter_threads)
         self.calls += len(texts)
         return results
 
