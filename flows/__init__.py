@@ -1,1 +1,33 @@
 """Prefect flows: thin wiring over ``tilmech.services`` (installed as ``tilmech.flows``)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def run_here() -> Iterator[None]:
+    """Settings for flows run in this process, as ``tilmech translate``, ``sync`` and ``publish`` run them.
+
+    Without a Prefect server (no ``PREFECT_API_URL``) Prefect starts a temporary one that
+    ends with this process, so no one could tell a crashed run by its missing heartbeats;
+    yet the heartbeat thread makes each flow run last until its next one-second step as the
+    run ends: about a second for a run with nothing to do. Heartbeats are then off. Against
+    a server, or with ``PREFECT_FLOWS_HEARTBEAT_FREQUENCY`` set, they stay as configured.
+    """
+    from prefect.context import SettingsContext, get_settings_context
+
+    context = get_settings_context()
+    settings = context.settings
+    chosen = any(os.environ.get(name) for name in ("PREFECT_FLOWS_HEARTBEAT_FREQUENCY",
+                                                   "PREFECT_RUNNER_HEARTBEAT_FREQUENCY"))
+    if settings.api.url or chosen or settings.flows.heartbeat_frequency is None:
+        yield
+        return
+    # a copy with one value changed (prefect.settings.temporary_settings would validate every
+    # setting again, reading the environment and profiles: a third of a second)
+    quiet = settings.model_copy(update={"flows": settings.flows.model_copy(update={"heartbeat_frequency": None})})
+    with SettingsContext(profile=context.profile, settings=quiet):
+        yield

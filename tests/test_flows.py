@@ -402,3 +402,25 @@ def test_two_workers_run_syncs_from_deployments_and_translate_each_segment_once(
     assert len(items) == 3 * len(segments)  # every segment in every language, once
     histories = [services.review_show(rt, sid).history for sid in list(segments)[:5]]
     assert all(len(h[lang]) == 1 for h in histories for lang in h)  # translated exactly once
+
+
+def test_flows_run_here_send_heartbeats_only_to_a_server_that_outlives_the_run(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
+    from tilmech.flows import run_here
+
+    for name in ("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "PREFECT_RUNNER_HEARTBEAT_FREQUENCY"):
+        monkeypatch.delenv(name, raising=False)
+    default = get_current_settings().flows.heartbeat_frequency
+    assert default is not None  # Prefect's own default: on
+    # no server: Prefect's temporary one ends with the process, nothing to tell a crash by heartbeats
+    with temporary_settings(updates={PREFECT_API_URL: None}), run_here():
+        assert get_current_settings().flows.heartbeat_frequency is None
+    assert get_current_settings().flows.heartbeat_frequency == default
+    # a server (or a worker's run): heartbeats as configured
+    with temporary_settings(updates={PREFECT_API_URL: "http://prefect-host:4200/api"}), run_here():
+        assert get_current_settings().flows.heartbeat_frequency == default
+    # the user's own choice is kept
+    monkeypatch.setenv("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "60")
+    with temporary_settings(updates={PREFECT_API_URL: None}), run_here():
+        assert get_current_settings().flows.heartbeat_frequency is not None

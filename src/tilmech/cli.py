@@ -91,9 +91,10 @@ def translate(ctx: Context, languages: tuple[str, ...], articles: tuple[str, ...
     check_documents(rt, articles)
     _ = rt.glossary
     _prepare_prefect(ctx.verbose)
+    from .flows import run_here
     from .flows.translate import translate_articles
 
-    with progress.showing():
+    with progress.showing(), run_here():
         reports = translate_articles(project=ctx.project_dir, languages=list(languages) or None,
                                      articles=list(articles) or None, user=rt.user,
                                      redraft_unapproved=redraft_unapproved, processes=processes)
@@ -243,9 +244,10 @@ def sync(ctx: Context) -> None:
     from . import progress
 
     _prepare_prefect(ctx.verbose)
+    from .flows import run_here
     from .flows.translate import sync_articles
 
-    with progress.showing():
+    with progress.showing(), run_here():
         reports = sync_articles(project=ctx.project_dir, user=ctx.runtime.user)
     for r in reports:
         click.echo(f"{r.lang}: {r.new} new, {r.from_memory} from memory, {r.flagged} flagged")
@@ -915,10 +917,12 @@ def publish(ctx: Context, release_id: int, dest: str | None) -> None:
         raise WorkflowError(f"release {release_id} is not approved: an editor runs "
                             f"`tilmech release approve {release_id}` first")
     _prepare_prefect(ctx.verbose)
+    from .flows import run_here
     from .flows.publish import publish_release
 
-    report = publish_release(project=ctx.project_dir, release=release_id,
-                             to=_published_dir(ctx, dest) if dest else None)
+    with run_here():
+        report = publish_release(project=ctx.project_dir, release=release_id,
+                                 to=_published_dir(ctx, dest) if dest else None)
     click.echo(f"published release {report.release} to {report.location}")
     for locale, count in report.locales.items():
         _err(f"  {locale}: {count} articles")
