@@ -31,10 +31,11 @@ class _CountingTranslator:
     """Wraps the loaded ctranslate2.Translator and records the size of each translate_batch call."""
 
     def __init__(self, inner: Any) -> None:
-        self.inner, self.calls = inner, []
+        self.inner, self.calls, self.batch_sizes = inner, [], []
 
     def translate_batch(self, batch: list[list[str]], **kwargs: Any) -> Any:
         self.calls.append((len(batch), kwargs["max_decoding_length"], max(len(t) for t in batch)))
+        self.batch_sizes.append(kwargs["max_batch_size"])
         return self.inner.translate_batch(batch, **kwargs)
 
 
@@ -65,6 +66,27 @@ def test_the_engine_sends_a_run_in_batches_sorted_by_length_not_one_call_per_sen
     # decoding is bounded relative to the longest source of the call, not the global cap
     assert all(bound == argos.decoding_bound(m, engine.max_decoding_length) < 512 for _, bound, m in counter.calls)
     assert all(r.score is not None for r in results)
+
+
+def test_a_call_of_a_few_sentences_is_shared_among_the_translator_threads(installed_models: dict[str, Path],
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TILMECH_CORES", "2")  # two inter threads, whatever this machine has
+    engine = argos.ArgosEngine(beam_size=1, max_batch_size=32, threads=2)
+    engine.translate(["Load the model."], EN, RU)
+    model = engine._model(EN, RU)
+    assert model.inter_threads == 2
+    counter = _CountingTranslator(model.translator)
+    model.translator = counter
+    try:
+        texts = [f"Sentence number {i} of a small edit." for i in range(12)]
+        assert [r.text for r in engine.translate(texts, EN, RU)] == texts
+        many = [f"Sentence number {i} of a large run." for i in range(200)]
+        assert [r.text for r in engine.translate(many, EN, RU)] == many
+    finally:
+        model.translator = counter.inner
+    # 12 sentences: two batches of 6, one per thread (one batch of 12 would leave a thread idle);
+    # a large call keeps the configured batch size
+    assert counter.batch_sizes == [6, 32]
 
 
 def test_thread_plan_uses_the_cores_without_a_model_copy_per_core() -> None:
@@ -189,7 +211,7 @@ def test_a_sentence_another_run_put_in_memory_meanwhile_still_gets_its_translati
 def test_the_flow_gives_a_task_only_to_articles_with_new_text_and_their_sentences_meet_in_one_call(
         installed_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A re-run over unchanged content starts no translate task and loads no model; sentences
-    edited in articles of different batches are translated by one task, in one engine call."""
+    edited in more articles than a batch holds are translated by one task, in one engine call."""
     sys.path.insert(0, str(ROOT / "bench"))
     from tilmech.flows.translate import translate_articles
 
@@ -217,12 +239,26 @@ def test_the_flow_gives_a_task_only_to_articles_with_new_text_and_their_sentence
     assert tasks == [] and all(not c.calls for c in counters.values())
     assert [(r.articles, r.new, r.unchanged) for r in again] == [(46, 0, first[0].segments)]
 
-    edited = [paths[0], paths[21], paths[44]]  # in three different batches of 20
+    edited = paths[::4][:12]  # 12 articles of one or two sentences each, spread over every batch of 10
     for n, path in enumerate(edited):
         path.write_text(path.read_text(encoding="utf-8") + f"\nEdited sentence number {n} for the re-run.\n",
                         encoding="utf-8")
-    third = services.merge_reports(translate_articles(project=str(project), batch_size=20))
-    assert tasks == [sorted(p.stem for p in edited)]  # one task, for the three edited articles only
+    third = services.merge_reports(translate_articles(project=str(project), batch_size=10))
+    # one task, for the edited articles only: more than 10 of them, but not 10 articles' worth of new text
+    assert tasks == [sorted(p.stem for p in edited)]
     calls = [call for c in counters.values() for call in c.calls]
-    assert [n for n, _, _ in calls] == [3]  # the three new sentences in one engine call
-    assert [(r.articles, r.new, r.unchanged) for r in third] == [(46, 3, first[0].segments)]
+    assert [n for n, _, _ in calls] == [12]  # the new sentences in one engine call
+    assert [(r.articles, r.new, r.unchanged) for r in third] == [(46, 12, first[0].segments)]
+
+
+def test_a_task_takes_a_batch_of_articles_worth_of_new_text() -> None:
+    from tilmech.flows.translate import MAX_ARTICLES_PER_TASK, _batches
+
+    new = [f"a{i:03}" for i in range(45)]
+    assert [len(b) for b in _batches(new, 20)] == [20, 20, 5]  # new articles: batch_size articles a task
+    edited = {slug: 0.1 for slug in new}  # one sentence in ten left to translate in each
+    assert _batches(edited, 20) == [new]
+    assert [len(b) for b in _batches(edited, 2)] == [20, 20, 5]  # 2 articles' worth: 20 tenths
+    assert _batches({"n1": 1.0, "e1": 0.5, "e2": 0.5, "n2": 1.0}, 2) == [["n1", "e1", "e2"], ["n2"]]
+    many = {f"e{i:04}": 0.01 for i in range(450)}
+    assert [len(b) for b in _batches(many, 20)] == [MAX_ARTICLES_PER_TASK, MAX_ARTICLES_PER_TASK, 50]

@@ -12,7 +12,7 @@ import functools
 import hashlib
 import re
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -308,32 +308,46 @@ class ArticleCounts:
 
 
 def pending_work(rt: Runtime, slugs: Sequence[str] | None = None,
-                 languages: Sequence[str] | None = None) -> dict[str, tuple[str, ...]]:
+                 languages: Sequence[str] | None = None) -> dict[str, dict[str, float]]:
     """Per target language (all, or those given), the articles (all, or those given) with a
-    segment that has no translation yet (after ingest)."""
-    out: dict[str, tuple[str, ...]] = {}
+    segment that has no translation yet (after ingest), each with the share of its segments
+    left to translate (1.0: a new article; 0.1: one sentence in ten edited)."""
+    out: dict[str, dict[str, float]] = {}
     with rt.store.session() as s:
+        totals: dict[str, int] | None = None
         for lang in languages or rt.settings.target_languages:
             done = select(TranslationRow.segment_id).where(TranslationRow.lang == lang)
-            query = select(SegmentRow.article).where(SegmentRow.active.is_(True), SegmentRow.id.not_in(done))
+            query = select(SegmentRow.article, func.count()).where(SegmentRow.active.is_(True),
+                                                                   SegmentRow.id.not_in(done))
             if slugs is not None:
                 query = query.where(SegmentRow.article.in_(list(slugs)))
-            found = tuple(s.scalars(query.distinct().order_by(SegmentRow.article)))
-            if found:
-                out[lang] = found
+            left = dict(s.execute(query.group_by(SegmentRow.article).order_by(SegmentRow.article)).all())
+            if not left:
+                continue
+            if totals is None:  # read once, for the articles with work in some language
+                totals = _segment_counts(s, list(left))
+            else:
+                totals.update(_segment_counts(s, [slug for slug in left if slug not in totals]))
+            out[lang] = {slug: min(1.0, int(n) / max(1, totals.get(slug, 0))) for slug, n in left.items()}
     return out
 
 
-def settled_reports(rt: Runtime, slugs: Sequence[str], work: dict[str, Sequence[str]],
+def _segment_counts(s: Session, slugs: Sequence[str]) -> dict[str, int]:
+    """Active segments per article of ``slugs``."""
+    counts: dict[str, int] = {}
+    for start in range(0, len(slugs), 500):
+        chunk = list(slugs[start : start + 500])
+        counts.update((slug, int(n)) for slug, n in s.execute(select(SegmentRow.article, func.count()).where(
+            SegmentRow.article.in_(chunk), SegmentRow.active.is_(True)).group_by(SegmentRow.article)).all())
+    return counts
+
+
+def settled_reports(rt: Runtime, slugs: Sequence[str], work: Mapping[str, Iterable[str]],
                     languages: Sequence[str]) -> list[TranslateReport]:
     """Per language, the report of the articles of ``slugs`` that ``work`` leaves out: every
     segment already has a translation, so a run has nothing to do there (no file read, no engine)."""
-    counts: dict[str, int] = {}
     with rt.store.session() as s:
-        for start in range(0, len(slugs), 500):
-            chunk = list(slugs[start : start + 500])
-            counts.update(s.execute(select(SegmentRow.article, func.count()).where(
-                SegmentRow.article.in_(chunk), SegmentRow.active.is_(True)).group_by(SegmentRow.article)).all())
+        counts = _segment_counts(s, slugs)
     reports = []
     for lang in languages:
         busy = set(work.get(lang, ()))
@@ -466,12 +480,8 @@ def translate_language(rt: Runtime, lang_code: str, slugs: Sequence[str] | None 
             meter.articles(len(articles))
     if any(p.new or p.from_memory or p.redrafted for p in parts):
         rt.store.analyze()
-    return TranslateReport(lang.code, label, sum(p.articles for p in parts), sum(p.segments for p in parts),
-                           sum(p.new for p in parts), sum(p.from_memory for p in parts),
-                           sum(p.unchanged for p in parts), sum(p.flagged for p in parts),
-                           sum(p.engine_calls for p in parts), tuple(c for p in parts for c in p.by_article),
-                           redrafted=sum(p.redrafted for p in parts),
-                           notes=tuple(dict.fromkeys([*run.notes, *(n for p in parts for n in p.notes)])))
+    total = TranslateReport(lang.code, label, 0, 0, 0, 0, 0, 0, 0, notes=tuple(run.notes))
+    return merge_reports([total, *parts])[0]
 
 
 @dataclass
