@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tilmech.articles import Article, load_article
 from tilmech.errors import WorkflowError
@@ -17,6 +19,7 @@ from tilmech.segments import (
     check_placeholders,
     render_html,
     segment_article,
+    split_sentences,
     translate_article,
 )
 
@@ -459,3 +462,29 @@ def test_rebuild_refuses_a_missing_translation() -> None:
     del translations[body_segments(doc)[0].id]
     with pytest.raises(WorkflowError, match="has no ru translation"):
         doc.rebuild(translations, RU)
+
+
+_SBD_ALPHABET = "aAbBiIvVxXzZéčł0129 ,;:'\"«»“”‘’()[]-–—.!?…\n\t\u00a0\u2028\x1d♨∯☝ƪȸ%$€@#/&*+"
+
+
+@given(st.text(alphabet=_SBD_ALPHABET, max_size=60)
+       | st.lists(st.sampled_from(["Prof", "Dr", "U.S", "Mr", "KNU", "i", "a", "1", "12", "2021", "(a", "b)", "ii)",
+                                   "3)", "one", "two", "said", "e.g", "p.m", "No", "St", "\"Yes", "Bishkek"]),
+                  max_size=12).map(" ".join))
+@settings(max_examples=1500, deadline=None, database=None)
+def test_a_text_taken_as_one_sentence_without_pysbd_is_one_sentence_to_pysbd(text: str) -> None:
+    from tilmech.segments import _ONE_SENTENCE, _sentence_splitter
+
+    for candidate in (text, text + ".", text + "?", text.strip(), text.strip() + "!"):
+        fast = split_sentences(candidate)
+        if candidate and _ONE_SENTENCE.fullmatch(candidate):  # the fast path
+            assert fast == [candidate] == list(_sentence_splitter().segment(candidate))
+
+
+def test_the_sentence_splitter_agrees_with_pysbd_on_the_golden_rules() -> None:
+    from benchmarks.english_golden_rules import GOLDEN_EN_RULES  # shipped with pysbd
+
+    from tilmech.segments import _sentence_splitter
+
+    for text, _ in GOLDEN_EN_RULES:
+        assert split_sentences(text) == list(_sentence_splitter().segment(text))
