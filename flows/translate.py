@@ -285,29 +285,41 @@ def run_batches(project: str, work: Mapping[str, Work | None], batch_size: int,
 
 
 def publish_summary(project: str, reports: list[services.TranslateReport]) -> None:
+    """The run's artifacts: the segments per article and language, the review links, the QA summary.
+
+    A run that translated nothing publishes its summary alone: the tables and the QA summary of
+    the last run that did stay the newest under their keys.
+    """
     rt = load_runtime(project)
-    base = rt.settings.workbench_url.rstrip("/")
-    rows = [{"article": c.article, "language": r.lang, "new": c.new, "from memory": c.from_memory,
-             "flagged": c.flagged} for r in reports for c in r.by_article]
-    create_table_artifact(key="translate-summary", table=rows or [{"article": "-", "language": "-", "new": 0,
-                                                                   "from memory": 0, "flagged": 0}],
-                          description="Segments per article and language: new, reused from memory, flagged by QA")
-    lines = ["# Translation run", "", "| language | new | from memory | unchanged | flagged |", "|---|---|---|---|---|"]
-    lines += [f"| {r.lang} | {r.new} | {r.from_memory} | {r.unchanged} | {r.flagged} |" for r in reports]
-    lines += ["", "Review in the workbench:"]
-    lines += sorted({f"- [{c.article} · {r.lang}]({base}/edit/{c.article}/{r.lang})" for r in reports
-                     for c in r.by_article})
-    create_markdown_artifact(key="translate-review-links", markdown="\n".join(lines))
-    publish_qa_summary(rt, reports)
-    get_run_logger().info("translated: %s", ", ".join(f"{r.lang} {r.new} new" for r in reports))
+    try:
+        base = rt.settings.workbench_url.rstrip("/")
+        rows = [{"article": c.article, "language": r.lang, "new": c.new, "from memory": c.from_memory,
+                 "flagged": c.flagged} for r in reports for c in r.by_article]
+        lines = ["# Translation run", "", "| language | new | from memory | unchanged | flagged |",
+                 "|---|---|---|---|---|"]
+        lines += [f"| {r.lang} | {r.new} | {r.from_memory} | {r.unchanged} | {r.flagged} |" for r in reports]
+        if not rows:
+            lines += ["", "Nothing new to translate."]
+            create_markdown_artifact(key="translate-review-links", markdown="\n".join(lines))
+            return
+        create_table_artifact(key="translate-summary", table=rows,
+                              description="Segments per article and language: new, reused from memory, "
+                                          "flagged by QA")
+        lines += ["", "Review in the workbench:"]
+        lines += sorted({f"- [{c.article} · {r.lang}]({base}/edit/{c.article}/{r.lang})" for r in reports
+                         for c in r.by_article})
+        create_markdown_artifact(key="translate-review-links", markdown="\n".join(lines))
+        publish_qa_summary(rt, reports)
+        get_run_logger().info("translated: %s", ", ".join(f"{r.lang} {r.new} new" for r in reports))
+    finally:
+        rt.close()
 
 
 def publish_qa_summary(rt: Any, reports: list[services.TranslateReport]) -> None:
     """The QA summary of the run's articles (as `tilmech qa report` shows it): a table and a report."""
     articles = sorted({c.article for r in reports for c in r.by_article})
     langs = {r.lang for r in reports}
-    # nothing translated: an empty summary, without reading the queue
-    report = services.qa_report(rt, articles=articles) if articles else services.QAReport(0, 0, {}, {}, {}, ())
+    report = services.qa_report(rt, articles=articles)
     rows = [{"check": code, "findings": count} for code, count in report.by_check.items()]
     create_table_artifact(key="qa-summary", table=rows or [{"check": "-", "findings": 0}],
                           description=f"QA findings per check: {report.flagged} of {report.segments} segments "

@@ -60,6 +60,13 @@ def test_translate_flow_runs_batches_and_publishes_a_summary(pseudo_project: Pat
     qa_report = _artifact("qa-report")
     assert qa_report is not None and "Worst segments" in qa_report.data and "| ky |" in qa_report.data
 
+    # a run with nothing to translate publishes its summary alone: the last QA summary stays the newest
+    again = translate_articles(project=str(pseudo_project), languages=["ru", "ky"], batch_size=1)
+    assert sum(r.new for r in again) == 0
+    summary = _artifact("translate-review-links")
+    assert summary.id != links.id and "Nothing new to translate." in summary.data and "| ky | 0 |" in summary.data
+    assert _artifact("qa-summary").id == qa.id and _artifact("translate-summary").id == table.id
+
 
 @pytest.mark.usefixtures("prefect_server")
 def test_languages_can_run_in_processes_of_their_own(pseudo_project: Path, tmp_path: Path) -> None:
