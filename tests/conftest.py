@@ -13,8 +13,12 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from tilmech.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
@@ -91,6 +95,21 @@ def project(tmp_path: Path) -> Path:
 @pytest.fixture
 def pseudo_project(tmp_path: Path) -> Path:
     return make_project(tmp_path / "project", engine="pseudo")
+
+
+def drafted(project: Path, *, approve: tuple[str, ...] = ()) -> Runtime:
+    """A runtime of ``project`` whose articles are ingested and drafted in ru, ky and zh (the
+    articles of ``approve`` approved in each)."""
+    from tilmech import services
+    from tilmech.runtime import load_runtime
+
+    rt = load_runtime(project)
+    services.ingest(rt)
+    for code in ("ru", "ky", "zh"):
+        services.translate_language(rt, code)
+        for slug in approve:
+            services.review_approve(rt, code, article=slug)
+    return rt
 
 
 class CliResult:

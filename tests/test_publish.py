@@ -8,20 +8,17 @@ from pathlib import Path
 
 import pytest
 
+from conftest import drafted
 from tilmech import services
 from tilmech.errors import WorkflowError
-from tilmech.runtime import Runtime, load_runtime
+from tilmech.runtime import Runtime
 
 SEED = "smart-classroom-kyrgyzstan"
 
 
 @pytest.fixture
 def rt(pseudo_project: Path) -> Runtime:
-    runtime = load_runtime(pseudo_project)
-    services.ingest(runtime)
-    for code in ("ru", "ky", "zh"):
-        services.translate_language(runtime, code)
-    return runtime
+    return drafted(pseudo_project)
 
 
 def _approve_all(rt: Runtime, code: str) -> None:

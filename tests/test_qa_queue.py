@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import drafted
 from tilmech import services
 from tilmech.errors import UsageError
 from tilmech.qa import Finding, Severity, risk_score
@@ -31,11 +32,7 @@ def disable(project: Path, lines: str) -> str:
 
 @pytest.fixture
 def translated(pseudo_project: Path) -> Path:
-    rt = load_runtime(pseudo_project)
-    services.ingest(rt)
-    for code in ("ru", "ky", "zh"):
-        services.translate_language(rt, code)
-    rt.close()
+    drafted(pseudo_project).close()
     return pseudo_project
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import drafted
 from tilmech import services
-from tilmech.runtime import load_runtime
 
 SEED = "smart-classroom-kyrgyzstan"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -18,12 +18,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 
 @pytest.fixture
 def site(pseudo_project: Path, tmp_path: Path) -> Path:
-    rt = load_runtime(pseudo_project)
-    services.ingest(rt)
-    for code in ("ru", "ky", "zh"):
-        services.translate_language(rt, code)
-        for slug in (SEED, "partners-showcase"):
-            services.review_approve(rt, code, article=slug)
+    rt = drafted(pseudo_project, approve=(SEED, "partners-showcase"))
     release = services.release_create(rt)
     services.release_approve(rt, release.id)
     return services.publish(rt, release.id, tmp_path / "out").current

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from conftest import drafted
 from tilmech import services
-from tilmech.runtime import Runtime, load_runtime
+from tilmech.runtime import Runtime
 
 PASSWORD = "correct horse battery"
 USERS = {"aida": ("translator", ["ru"]), "bakyt": ("translator", ["ky"]), "elena": ("editor", []),
@@ -13,10 +14,7 @@ USERS = {"aida": ("translator", ["ru"]), "bakyt": ("translator", ["ky"]), "elena
 
 
 def workbench_runtime(project: Path) -> Runtime:
-    rt = load_runtime(project)
-    services.ingest(rt)
-    for code in ("ru", "ky", "zh"):
-        services.translate_language(rt, code)
+    rt = drafted(project)
     for name, (role, langs) in USERS.items():
         services.users_add(rt, name, role, PASSWORD, langs)
     return rt

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import drafted
 from tilmech import services
 from tilmech.runtime import load_runtime
 from tilmech.store import Store
@@ -18,10 +19,7 @@ SEED = "smart-classroom-kyrgyzstan"
 @pytest.fixture
 def reviewed(pseudo_project: Path) -> Path:
     """A store with drafts in three languages, one article approved in Russian and released."""
-    rt = load_runtime(pseudo_project)
-    services.ingest(rt)
-    for code in ("ru", "ky", "zh"):
-        services.translate_language(rt, code)
+    rt = drafted(pseudo_project)
     item = services.review_list(rt, "ru", article=SEED)[0]
     services.review_edit(rt, item.segment_id, "ru", item.text + " (правка)", item.version)
     services.review_approve(rt, "ru", article=SEED)
