@@ -488,3 +488,31 @@ def test_the_sentence_splitter_agrees_with_pysbd_on_the_golden_rules() -> None:
 
     for text, _ in GOLDEN_EN_RULES:
         assert split_sentences(text) == list(_sentence_splitter().segment(text))
+
+
+def test_an_article_is_cut_where_the_splitter_cut_it_before_without_running_it_again(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from tilmech import segments
+
+    body = ("KNU and UNESCO-ICHEI met in Bishkek. Prof. HAN Wei opened the **smart** classroom. It has 24 seats.\n\n"
+            "The second paragraph has two sentences. Here is the second one.\n")
+    first = segment_article(article(body))
+    assert len(first.cuts) == 2  # the two paragraphs the splitter cut (the title is one sentence as it stands)
+    segments._KNOWN_CUTS.clear()
+    segments.remember_cuts(first.cuts)
+    asked: list[str] = []
+    real = segments.split_sentences
+    monkeypatch.setattr(segments, "split_sentences", lambda text: asked.append(text) or real(text))
+    again = segment_article(article(body))
+    assert asked == [] and [s.text for s in again.segments] == [s.text for s in first.segments]
+    assert again.cuts == first.cuts
+    # an edit: only the changed paragraph goes to the splitter
+    edited = segment_article(article(body.replace("It has 24 seats.", "It has 30 seats. Pupils love it.")))
+    assert len(asked) == 1 and "30 seats" in asked[0]
+    assert [s.text for s in edited.segments][-2:] == ["The second paragraph has two sentences.",
+                                                      "Here is the second one."]
+    assert "Pupils love it." in [s.text for s in edited.segments]
+    # a remembered cut that does not fit the text (another text with that key) is not used
+    segments._KNOWN_CUTS.clear()
+    segments.remember_cuts({key: [10_000] for key in first.cuts})
+    assert [s.text for s in segment_article(article(body)).segments] == [s.text for s in first.segments]

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import drafted
 from tilmech import services
-from tilmech.runtime import Runtime, load_runtime
+from tilmech.runtime import Runtime
 
 SEED = "smart-classroom-kyrgyzstan"
 OLD = "He wished that the two organizations could build a long-term and effective cooperative relationship"
@@ -17,11 +18,7 @@ NEW = "He wished that the two organizations would build a lasting and effective 
 
 @pytest.fixture
 def rt(pseudo_project: Path) -> Runtime:
-    runtime = load_runtime(pseudo_project)
-    services.ingest(runtime)
-    for code in ("ru", "ky", "zh"):
-        services.translate_language(runtime, code)
-        services.review_approve(runtime, code, article=SEED)
+    runtime = drafted(pseudo_project, approve=(SEED,))
     first = services.release_create(runtime)
     services.release_approve(runtime, first.id)
     return runtime
@@ -88,3 +85,20 @@ def test_a_release_waits_or_ships_the_previous_edition_as_the_editor_chooses(rt:
     entry = next(a for a in manifest["articles"] if a["slug"] == SEED)
     assert entry["earlier_edition_of_release"] == 1
     assert NEW.split(",")[0] in (report.path / "en" / f"{SEED}.md").read_text(encoding="utf-8")
+
+
+def test_an_edited_article_has_only_its_changed_paragraph_split_again(
+        rt: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tilmech import segments
+
+    services._segmented.cache_clear()  # as in a new process: nothing segmented, no cut known
+    segments._KNOWN_CUTS.clear()
+    asked: list[str] = []
+    real = segments.split_sentences
+    monkeypatch.setattr(segments, "split_sentences", lambda text: asked.append(text) or real(text))
+    _edit_english(rt, OLD, NEW)
+    report = services.ingest(rt)
+    assert report.new_segments == 1
+    assert len(asked) == 1 and NEW in asked[0]  # the edited paragraph only: the others are cut as stored
+    result = services.translate_language(rt, "ru", [SEED])
+    assert result.new == 1

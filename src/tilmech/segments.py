@@ -32,11 +32,12 @@ import copy
 import dataclasses
 import hashlib
 import html.entities
+import itertools
 import re
 import threading
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
@@ -126,6 +127,8 @@ class SegmentedArticle:
     segments: list[Segment]
     blocks: list[_Block]
     tokens: list[Token]
+    # where the sentence splitter cut this article's texts (see :func:`remember_cuts`)
+    cuts: dict[str, tuple[int, ...]] = dataclasses.field(default_factory=dict)
 
     def rebuild(self, translations: Mapping[str, str], lang: Language) -> Article:
         """The article with every segment replaced by ``translations[segment.id]``.
@@ -200,6 +203,42 @@ def _sentence_splitter() -> Any:
 _ONE_SENTENCE = re.compile(r"(?!\s)(?:[A-Za-z0-9\u00c0-\u017f ,;:'\"«»“”‘’\-–—%$€£@#/&+*(\u00a0]*(?<!\s))?[.!?]?")
 
 
+# Where pysbd cut texts it was given before, by a hash of the text: what the store kept of an
+# article's previous version (``remember_cuts``), so that an edited article's unchanged paragraphs
+# are not split again. Bounded: emptied when it grows past _KNOWN_CUTS_MAX texts.
+_KNOWN_CUTS: dict[str, tuple[int, ...]] = {}
+_KNOWN_CUTS_MAX = 200_000
+
+
+def cut_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def remember_cuts(cuts: Mapping[str, Sequence[int]]) -> None:
+    """Know where the sentence splitter cut these texts (``SegmentedArticle.cuts`` of an earlier
+    run): a text with a known key is cut there without running the splitter again."""
+    if len(_KNOWN_CUTS) + len(cuts) > _KNOWN_CUTS_MAX:
+        _KNOWN_CUTS.clear()
+    _KNOWN_CUTS.update((key, tuple(int(c) for c in offsets)) for key, offsets in cuts.items())
+
+
+def _split_plain(text: str, cuts: dict[str, tuple[int, ...]]) -> list[str]:
+    """:func:`split_sentences`, or the cuts remembered for ``text``; records the cuts the splitter made."""
+    if not text.strip() or _ONE_SENTENCE.fullmatch(text):
+        return [text]
+    key = cut_key(text)
+    known = _KNOWN_CUTS.get(key)
+    if known is not None and list(known) == sorted(set(known)) and all(0 < c < len(text) for c in known):
+        bounds = [0, *known, len(text)]
+        pieces = [text[a:b] for a, b in itertools.pairwise(bounds)]
+    else:
+        pieces = split_sentences(text)
+    if "".join(pieces) == text:
+        ends = list(itertools.accumulate(len(p) for p in pieces))[:-1]
+        cuts[key] = tuple(ends)
+    return pieces
+
+
 def split_sentences(text: str) -> list[str]:
     """English sentences of ``text`` (pysbd; its segmenter keeps state, so one thread at a time).
 
@@ -227,12 +266,13 @@ def segment_article(article: Article) -> SegmentedArticle:
     """Split an article into segments (title, summary, then the body in order)."""
     tokens = markdown_parser().parse(article.body)
     blocks: list[_Block] = []
+    cuts: dict[str, tuple[int, ...]] = {}
     for name, value in (("title", article.title), ("summary", article.summary)):
         if value:
-            blocks.append(_split_block(name, None, _text_units(value)))  # type: ignore[arg-type]
+            blocks.append(_split_block(name, None, _text_units(value), cuts))  # type: ignore[arg-type]
     for token in tokens:
         if token.type == "inline":
-            blocks.append(_split_block("body", token, _inline_units(token.children or [])))
+            blocks.append(_split_block("body", token, _inline_units(token.children or []), cuts))
 
     segments: list[Segment] = []
     seen: Counter[tuple[str, str]] = Counter()
@@ -254,7 +294,7 @@ def segment_article(article: Article) -> SegmentedArticle:
             )
             sentence.segment = seg
             segments.append(seg)
-    return SegmentedArticle(article, segments, blocks, tokens)
+    return SegmentedArticle(article, segments, blocks, tokens, cuts)
 
 
 def _text_units(text: str) -> list[Unit]:
@@ -331,7 +371,8 @@ def _merge_text(units: Iterable[Unit]) -> list[Unit]:
     return out
 
 
-def _split_block(field_: Field, token: Token | None, units: list[Unit]) -> _Block:
+def _split_block(field_: Field, token: Token | None, units: list[Unit],
+                 record: dict[str, tuple[int, ...]] | None = None) -> _Block:
     """Split a block's units into sentences, keeping paired markup within one sentence."""
     # The splitter sees plain text: paired markup removed, atomic markup as a
     # neutral lower-case word (a capital "X." would pass for an initial).
@@ -346,7 +387,7 @@ def _split_block(field_: Field, token: Token | None, units: list[Unit]) -> _Bloc
             plain.extend(_STAND_IN)
             origin.extend([ui] * len(_STAND_IN))
     text = "".join(plain)
-    pieces = split_sentences(text) if text.strip() else [text]
+    pieces = _split_plain(text, {} if record is None else record)
     if "".join(pieces) != text:
         pieces = [text]
     cuts: dict[int, list[int]] = {}  # unit index -> offsets where a new sentence starts

@@ -10,6 +10,7 @@ import dataclasses
 import difflib
 import functools
 import hashlib
+import json
 import re
 import secrets
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -55,7 +56,7 @@ from .qa import Finding, Severity, check_pair, check_translation, risk_score, te
 from .qa.model import segment_from_text
 from .review import State, after_edit, approve, parse_state, send_back
 from .runtime import Runtime
-from .segments import Field, Segment, SegmentedArticle, segment_article
+from .segments import Field, Segment, SegmentedArticle, remember_cuts, segment_article
 from .store import (
     ArticleRow,
     CommentRow,
@@ -155,7 +156,9 @@ def ingest(rt: Runtime, slugs: Sequence[str] | None = None) -> IngestReport:
         names += [a.slug for a in articles]
         with rt.store.session() as s:
             unchanged = _unchanged_articles(s, articles)
-            docs = [_segmented(a) for a in articles if a.slug not in unchanged]
+            changed = [a for a in articles if a.slug not in unchanged]
+            _remember_cuts(s, [a.slug for a in changed])  # edited articles: their unchanged paragraphs
+            docs = [_segmented(a) for a in changed]
             total += sum(unchanged.values()) + sum(len(d.segments) for d in docs)
             added, gone = _ingest_documents(s, docs)
         new += added
@@ -163,6 +166,20 @@ def ingest(rt: Runtime, slugs: Sequence[str] | None = None) -> IngestReport:
     if new or retired:
         rt.store.analyze()
     return IngestReport(tuple(names), total, new, retired)
+
+
+def _remember_cuts(s: Session, slugs: Sequence[str]) -> None:
+    """Where the sentence splitter cut the stored versions of these articles (see ``remember_cuts``)."""
+    if not slugs:
+        return
+    for (cuts,) in s.execute(select(ArticleRow.sentence_cuts).where(ArticleRow.slug.in_(list(slugs)),
+                                                                     ArticleRow.sentence_cuts.is_not(None))):
+        try:
+            known = json.loads(cuts or "{}")
+        except ValueError:  # damaged: the splitter runs again
+            continue
+        if isinstance(known, dict):
+            remember_cuts({k: v for k, v in known.items() if isinstance(v, list)})
 
 
 def _ingest_documents(s: Session, docs: list[SegmentedArticle]) -> tuple[int, int]:
@@ -179,12 +196,13 @@ def _ingest_documents(s: Session, docs: list[SegmentedArticle]) -> tuple[int, in
                 stored_active.get(a.slug, set()) == {(seg.id, seg.index) for seg in doc.segments}:
             continue  # unchanged: nothing to write
         row = s.get(ArticleRow, a.slug)
+        cuts = json.dumps(doc.cuts, separators=(",", ":"))
         if row is None:
             s.add(ArticleRow(slug=a.slug, title=a.title, date=a.date, content_hash=a.content_hash,
-                             source_path=a.source))
+                             source_path=a.source, sentence_cuts=cuts))
         elif row.content_hash != a.content_hash:
             row.title, row.date, row.content_hash, row.source_path = a.title, a.date, a.content_hash, a.source
-            row.updated_at = utcnow()
+            row.updated_at, row.sentence_cuts = utcnow(), cuts
         s.flush()
         present = {seg.id for seg in doc.segments}
         stored = {r.id: r for r in s.scalars(select(SegmentRow).where(SegmentRow.article == a.slug))}
@@ -474,7 +492,11 @@ def translate_language(rt: Runtime, lang_code: str, slugs: Sequence[str] | None 
                 count = sum(finished.values())
                 parts.append(TranslateReport(lang.code, label, len(finished), count, 0, 0, count, 0, 0))
                 meter.segments(count)
-            docs = [_segmented(a) for a in articles if a.slug not in finished]
+            todo = [a for a in articles if a.slug not in finished]
+            if todo:  # segmented by ingest; in another process (a worker), cut where ingest cut them
+                with rt.store.reading() as s:
+                    _remember_cuts(s, [a.slug for a in todo])
+            docs = [_segmented(a) for a in todo]
             if docs:
                 parts.append(_translate_documents(rt, lang, label, docs, meter, run, redraft_unapproved))
             meter.articles(len(articles))

@@ -37,6 +37,9 @@ class ArticleRow(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     source_path: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # where the sentence splitter cut the article's paragraphs, as JSON {hash of the text: [offsets]}:
+    # after an edit, the unchanged paragraphs are cut there again without the splitter
+    sentence_cuts: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class SegmentRow(Base):
