@@ -189,3 +189,34 @@ def test_glossary_check_stats_and_terms_in_review(pseudo_project: Path, tilmech)
     shown = tilmech("--project", pseudo_project, "review", "show", segment.segment_id, "--lang", "ru")
     assert ("term:     Kyrgyz National University → ru: Кыргызский национальный университет; "
             "ky: Кыргыз улуттук университети; zh: 吉尔吉斯国立大学") in shown.out
+
+
+def test_the_russian_dictionaries_load_once_in_the_background_while_a_caller_waits_for_them(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    import time
+
+    import pymorphy3
+
+    from tilmech.glossary import morphology
+
+    made: list[str] = []
+    real = pymorphy3.MorphAnalyzer
+
+    def slow_analyzer() -> object:
+        made.append(threading.current_thread().name)
+        time.sleep(0.3)  # a caller arrives while the dictionaries load
+        return real()
+
+    monkeypatch.setattr(morphology, "_MORPH", [])
+    monkeypatch.setattr(pymorphy3, "MorphAnalyzer", slow_analyzer)
+    morphology.load_in_background("ky")  # Kyrgyz is inflected by rule: nothing to load
+    assert made == []
+    morphology.load_in_background("ru")
+    deadline = time.monotonic() + 10
+    while not made and time.monotonic() < deadline:  # the background load has begun
+        time.sleep(0.01)
+    analyser = morphology._morph()  # waits for the background load, does not start its own
+    assert made == ["tilmech-morphology"] and [analyser] == morphology._MORPH
+    morphology.load_in_background("ru")  # loaded: no second thread
+    assert made == ["tilmech-morphology"]

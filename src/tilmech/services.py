@@ -45,7 +45,7 @@ from .errors import (
     UsageError,
     WorkflowError,
 )
-from .glossary import Term, TermMatch
+from .glossary import Term, TermMatch, morphology
 from .importer import ImportResult, read_page
 from .inputs import decode_input, load_input
 from .languages import Language, get_language
@@ -474,6 +474,8 @@ def translate_language(rt: Runtime, lang_code: str, slugs: Sequence[str] | None 
     lang = rt.settings.resolve_languages([lang_code])[0]
     source = rt.settings.source
     label = ", ".join(rt.settings.engine_chain(lang.code))
+    if rt.glossary.terms:  # the glossary's inflection loads its dictionaries meanwhile
+        morphology.load_in_background(lang.code)
     parts: list[TranslateReport] = []
     run = _ChainRun()
     with progress.work(f"{source.code}→{lang.code}", count_documents(rt, slugs)) as meter:

@@ -19,8 +19,9 @@ when a word starts with it; that is how it is found, whatever suffixes follow.
 from __future__ import annotations
 
 import re
+import threading
 from enum import StrEnum
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any
 
 
@@ -49,11 +50,25 @@ _PYMORPHY_CASE = {Case.NOMINATIVE: "nomn", Case.GENITIVE: "gent", Case.DATIVE: "
                   Case.INSTRUMENTAL: "ablt", Case.PREPOSITIONAL: "loct"}
 
 
-@cache
-def _morph() -> Any:
-    import pymorphy3
+_MORPH_LOCK = threading.Lock()
+_MORPH: list[Any] = []
 
-    return pymorphy3.MorphAnalyzer()
+
+def _morph() -> Any:
+    """pymorphy3's analyser, loaded once per process (half a second: its dictionaries)."""
+    with _MORPH_LOCK:  # a second caller waits for the first one's load instead of loading again
+        if not _MORPH:
+            import pymorphy3
+
+            _MORPH.append(pymorphy3.MorphAnalyzer())
+        return _MORPH[0]
+
+
+def load_in_background(lang: str) -> None:
+    """Start loading what inflecting ``lang`` needs while other work goes on (the engine runs
+    outside Python); the first inflection then finds it loaded, or waits for the rest."""
+    if lang == "ru" and not _MORPH:
+        threading.Thread(target=_morph, name="tilmech-morphology", daemon=True).start()
 
 
 def _restore_case(model: str, word: str) -> str:
