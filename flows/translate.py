@@ -268,12 +268,12 @@ def run_batches(project: str, work: Mapping[str, Work | None], batch_size: int,
         # every process loads one model and no Python work of one language waits on another's
         from prefect.task_runners import ProcessPoolTaskRunner
 
+        per_lang = {lang: list(articles) if articles else None for lang, articles in work.items()}
         with ProcessPoolTaskRunner(max_workers=min(processes, len(work)), initializer=share_cores,
                                    initargs=(min(processes, len(work)),)) as runner:
-            collect([(lang, list(articles) if articles else None, runner.submit(translate, {
-                "project": project, "lang": lang, "articles": list(articles) if articles else None,
-                "label": _label(list(articles) if articles else None), "user": user,
-                "redraft_unapproved": redraft_unapproved})) for lang, articles in work.items()])
+            collect([(lang, slugs, runner.submit(translate, {
+                "project": project, "lang": lang, "articles": slugs, "label": _label(slugs), "user": user,
+                "redraft_unapproved": redraft_unapproved})) for lang, slugs in per_lang.items()])
     else:
         collect([(lang, batch, translate.submit(project, lang, batch, _label(batch), user, redraft_unapproved))
                  for lang, batch in plan])

@@ -336,7 +336,7 @@ def pending_work(rt: Runtime, slugs: Sequence[str] | None = None,
     left to translate (1.0: a new article; 0.1: one sentence in ten edited)."""
     out: dict[str, dict[str, float]] = {}
     with rt.store.session() as s:
-        totals: dict[str, int] | None = None
+        totals: dict[str, int] = {}  # active segments of the articles with work, read once each
         for lang in languages or rt.settings.target_languages:
             done = select(TranslationRow.segment_id).where(TranslationRow.lang == lang)
             query = select(SegmentRow.article, func.count()).where(SegmentRow.active.is_(True),
@@ -346,10 +346,7 @@ def pending_work(rt: Runtime, slugs: Sequence[str] | None = None,
             left = dict(s.execute(query.group_by(SegmentRow.article).order_by(SegmentRow.article)).all())
             if not left:
                 continue
-            if totals is None:  # read once, for the articles with work in some language
-                totals = _segment_counts(s, list(left))
-            else:
-                totals.update(_segment_counts(s, [slug for slug in left if slug not in totals]))
+            totals.update(_segment_counts(s, [slug for slug in left if slug not in totals]))
             out[lang] = {slug: min(1.0, int(n) / max(1, totals.get(slug, 0))) for slug, n in left.items()}
     return out
 
