@@ -900,7 +900,15 @@ def _write_fence(node: RenderTreeNode, context: RenderContext) -> str:
     return _shield(text)
 
 
-_OPEN_END = "tilmech.open_end"  # env key: the document ends in an open fence, without a line end
+_OPEN_END = "tilmech.open_end"  # env key: the document ends in an open block, without a line end
+
+
+def _write_html_block(node: RenderTreeNode, context: RenderContext) -> str:
+    """mdformat's HTML block; one that ends a document without a line end stays without one
+    (a line end after it would be part of the block's HTML)."""
+    if node.content and not node.content.endswith("\n"):
+        context.env[_OPEN_END] = True
+    return _shielded("html_block")(node, context)
 
 
 def _write_bullet_list(node: RenderTreeNode, context: RenderContext) -> str:
@@ -940,7 +948,8 @@ class _Writer:
         "fence": _write_fence,
         "code_block": _write_fence,
         "bullet_list": _write_bullet_list,
-        **{name: _shielded(name) for name in ("code_inline", "html_inline", "html_block")},
+        "html_block": _write_html_block,
+        **{name: _shielded(name) for name in ("code_inline", "html_inline")},
     }
     POSTPROCESSORS: Mapping[str, Callable[[str, RenderTreeNode, RenderContext], str]] = {"root": _unshield}
 

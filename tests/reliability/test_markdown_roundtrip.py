@@ -141,5 +141,6 @@ def page(markdown: str) -> str:
 @example("- a\n- - *\n  - b\n")
 @example("```\nabc")  # a fence left open without a final line end got a closing fence inside the code
 @example("_:No.*[|\n\n```\n)0*)    ó=*{`\n\n)")
+@example("> <b>")  # an HTML block ending the document without a line end got one, part of its HTML
 def test_arbitrary_documents_keep_their_html_through_segmentation_and_rebuild(body: str) -> None:
     assert page(round_trip(body)) == page(body)
