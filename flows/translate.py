@@ -6,9 +6,11 @@ translation is never translated again, so a retried task or flow redoes no finis
 work. Each run publishes a Prefect artifact (article × language: new, from memory,
 flagged) and a summary with links to the workbench.
 
-A task that uses a model holds a slot of a Prefect global concurrency limit (limit 1)
-named after the model and the machine, so two flow runs on one worker machine never
-load the same model at once; the limits show in the Prefect UI under Concurrency.
+With a Prefect server, a task that uses a model holds a slot of a Prefect global concurrency
+limit (limit 1) named after the model and the machine, so two flow runs on one worker
+machine never load the same model at once; the limits show in the Prefect UI under
+Concurrency, and the server takes back the slot of a worker that died (its lease expires).
+Without one, the engines' machine-wide file lock does that job.
 """
 
 from __future__ import annotations
@@ -82,6 +84,14 @@ def plan_work(project: str, articles: list[str] | None = None,
         return services.pending_work(rt, articles, languages)
     finally:
         rt.close()
+
+
+def reports_to_a_server() -> bool:
+    """Whether flow runs go to a Prefect server (``PREFECT_API_URL``), not a temporary API that
+    ends with this process."""
+    from prefect.context import get_settings_context
+
+    return bool(get_settings_context().settings.api.url)
 
 
 def model_slot_name(engine: str, pair: str) -> str:
@@ -173,7 +183,10 @@ def translate_batch(project: str, lang: str, articles: list[str] | None, label: 
     rt = load_runtime(project, user)
     try:
         models = local_models(rt, lang)
-        if not models:  # nothing loaded on this machine: no model to share
+        if not models or not reports_to_a_server():
+            # nothing loaded on this machine, or no server: the engines' machine-wide file lock
+            # keeps processes apart, and the OS lets go of it when a process dies (a slot taken
+            # in the temporary API's database would outlive a killed run and hold up every later one)
             return services.translate_language(rt, lang, articles, redraft_unapproved=redraft_unapproved)
         with model_slot("+".join(models), f"{rt.settings.source_language}-{lang}"):
             return services.translate_language(rt, lang, articles, redraft_unapproved=redraft_unapproved)

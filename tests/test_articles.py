@@ -53,6 +53,22 @@ def test_windows_line_endings_and_byte_order_mark_are_accepted(tmp_path: Path) -
     article = load_article(path)
     assert article.title == "Smart Classroom opened in Bishkek"
     assert "\r" not in article.body
+    old_mac = tmp_path / "old-mac-file.md"
+    old_mac.write_bytes(GOOD.replace("\n", "\r").encode())
+    assert load_article(old_mac).body == load_article(path).body == "\nThe first Smart Classroom in Central Asia opened.\n"
+
+
+def test_a_link_may_name_an_article_of_the_folder_but_not_a_file_outside_it(tmp_path: Path) -> None:
+    folder = tmp_path / "content" / "en"
+    folder.mkdir(parents=True)
+    (folder / "smart-classroom.md").write_text(GOOD, encoding="utf-8")
+    (folder / "smart-classroom-2023.md").symlink_to("smart-classroom.md")  # an old name kept
+    assert [a.slug for a in load_articles(folder)] == ["smart-classroom-2023", "smart-classroom"]
+    (tmp_path / "draft.md").write_text(GOOD, encoding="utf-8")
+    (folder / "draft.md").symlink_to(tmp_path / "draft.md")
+    with pytest.raises(InputError, match="outside en/: put the article itself in the folder") as info:
+        load_articles(folder, root=tmp_path)
+    assert str(info.value).startswith("content/en/draft.md")
 
 
 def test_content_hash_changes_with_the_text(tmp_path: Path) -> None:

@@ -205,6 +205,45 @@ def test_one_model_is_used_by_one_process_at_a_time_on_a_machine() -> None:
     assert limit.limit == 1 and limit.active_slots == 0
 
 
+_KILLED_MID_RUN = """
+import sys, time
+from tilmech import services
+from tilmech.flows import run_here
+from tilmech.flows.translate import translate_articles
+
+def engine_at_work(*args, **kwargs):
+    print("translating", flush=True)
+    time.sleep(600)
+
+services.translate_language = engine_at_work
+with run_here():
+    translate_articles(project=sys.argv[1], languages=["ru"])
+"""
+
+
+@pytest.mark.usefixtures("installed_models")
+def test_a_run_killed_while_it_translates_does_not_hold_up_the_next(project: Path, tmp_path: Path) -> None:
+    """Without a Prefect server: `tilmech translate` killed (kill -9) while its engine works, then
+    run again, translates; nothing the dead run held is waited for."""
+    import threading
+
+    # the temporary API's database, kept from one run to the next (made by the first: give it time)
+    env = dict(os.environ, PREFECT_HOME=str(tmp_path / "prefect"), PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="240")
+    env.pop("PREFECT_API_URL", None)
+    killed = subprocess.Popen([sys.executable, "-c", _KILLED_MID_RUN, str(project)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    threading.Timer(300, killed.kill).start()  # never wait for ever
+    assert killed.stdout is not None and killed.stderr is not None
+    started = killed.stdout.readline().strip()
+    killed.kill()
+    assert started == "translating", killed.stderr.read()
+    killed.wait(30)
+    again = subprocess.run([sys.executable, "-m", "tilmech.cli", "--project", str(project), "translate",
+                            "--lang", "ru"], env=env, capture_output=True, text=True, timeout=240)
+    assert again.returncode == 0, again.stderr
+    assert "ru" not in services.pending_work(load_runtime(project))
+
+
 def start_prefect_server(tmp_path: Path, database: str | None = None):  # type: ignore[no-untyped-def]
     """A real `prefect server start` on loopback, with its scheduler (the test harness has none)."""
     import socket

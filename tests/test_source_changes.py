@@ -6,10 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
 from conftest import drafted
 from tilmech import services
-from tilmech.runtime import Runtime
+from tilmech.runtime import Runtime, load_runtime
+from tilmech.store import ArticleRow
 
 SEED = "smart-classroom-kyrgyzstan"
 OLD = "He wished that the two organizations could build a long-term and effective cooperative relationship"
@@ -102,3 +104,50 @@ def test_an_edited_article_has_only_its_changed_paragraph_split_again(
     assert len(asked) == 1 and NEW in asked[0]  # the edited paragraph only: the others are cut as stored
     result = services.translate_language(rt, "ru", [SEED])
     assert result.new == 1
+
+
+def _parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The articles ingest parses from now on."""
+    parsed: list[str] = []
+    real = services.load_article
+    monkeypatch.setattr(services, "load_article",
+                        lambda path, *args, **kwargs: parsed.append(path.stem) or real(path, *args, **kwargs))
+    return parsed
+
+
+def test_a_file_with_the_bytes_it_had_when_ingested_is_not_parsed_again(
+        pseudo_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rt = drafted(pseudo_project)
+    first = services.ingest(rt)
+    parsed = _parsed(monkeypatch)
+    again = services.ingest(rt)
+    assert parsed == []
+    assert (again.articles, again.segments, again.new_segments, again.retired_segments) == \
+           (first.articles, first.segments, 0, 0)
+
+    # other bytes, the same text (a comment in the front matter): parsed once, nothing new
+    path = rt.settings.content_dir / f"{SEED}.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("---\n", "---\n# checked by the editor\n", 1),
+                    encoding="utf-8")
+    report = services.ingest(rt)
+    assert parsed == [SEED] and (report.segments, report.new_segments) == (first.segments, 0)
+    services.ingest(rt)
+    assert parsed == [SEED]  # its new bytes are known now
+
+    _edit_english(rt, OLD, NEW)
+    report = services.ingest(rt)
+    assert parsed == [SEED, SEED] and (report.new_segments, report.retired_segments) == (1, 0)
+    assert services.translate_language(rt, "ru").new == 1
+
+
+def test_a_store_without_file_hashes_parses_each_article_once_more(
+        pseudo_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rt = load_runtime(pseudo_project)
+    first = services.ingest(rt)
+    with rt.store.session() as s:  # as `tilmech db upgrade` leaves a store of an earlier version
+        s.execute(update(ArticleRow).values(file_hash=None))
+    parsed = _parsed(monkeypatch)
+    report = services.ingest(rt)
+    assert sorted(parsed) == sorted(first.articles) and (report.new_segments, report.retired_segments) == (0, 0)
+    services.ingest(rt)
+    assert len(parsed) == len(first.articles)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,14 +127,21 @@ def write_article(article: Article, *, lang: str | None = None, original: str | 
     return f"---\n{front}---\n\n{body.lstrip(chr(10))}"
 
 
-def load_article(path: Path, root: Path | None = None) -> Article:
+def load_article(path: Path, root: Path | None = None, data: bytes | None = None) -> Article:
+    """The article in ``path`` (or in ``data``, its bytes already read)."""
     source = str(path.relative_to(root)) if root and path.is_relative_to(root) else str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = (path.read_bytes() if data is None else data).decode("utf-8")
     except UnicodeDecodeError as exc:
         line = exc.object[: exc.start].count(b"\n") + 1
         raise InputError(source, line, f"not UTF-8 text (byte {exc.start}): save the file as UTF-8") from None
-    return read_article(text, path.stem, source)
+    # line ends as text mode reads them (\r\n and \r become \n)
+    return read_article(text.replace("\r\n", "\n").replace("\r", "\n"), path.stem, source)
+
+
+def file_hash(data: bytes) -> str:
+    """sha256 of an article file's bytes: the same bytes make the same article."""
+    return hashlib.sha256(data).hexdigest()
 
 
 def load_articles(folder: Path, root: Path | None = None, slugs: tuple[str, ...] | list[str] | None = None) -> list[Article]:
@@ -153,10 +161,14 @@ def article_paths(folder: Path, slugs: tuple[str, ...] | list[str] | None = None
         if missing:
             known = sorted(p.stem for p in folder.glob("*.md"))
             raise ConfigError(f"no article named {', '.join(missing)} in {folder.name}/ (known: {', '.join(known) or 'none'})")
+        links = paths
     else:
-        paths = sorted(folder.glob("*.md"))
+        with os.scandir(folder) as entries:
+            found = sorted((e.name, e.is_symlink()) for e in entries if e.name.endswith(".md"))
+        paths = [folder / name for name, _ in found]
+        links = [folder / name for name, link in found if link]  # only a link can lead out of the folder
     inside = folder.resolve()
-    for path in paths:
+    for path in links:
         if not path.resolve().is_relative_to(inside):
             where = str(path.relative_to(root)) if root and path.is_relative_to(root) else str(path)
             raise InputError(where, None, f"a link to {path.resolve()}, outside {folder.name}/: "

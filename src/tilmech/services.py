@@ -18,11 +18,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from . import progress
-from .articles import SLUG_RE, Article, article_paths, load_article, load_articles, read_article
+from .articles import (
+    SLUG_RE,
+    Article,
+    article_paths,
+    file_hash,
+    load_article,
+    load_articles,
+    read_article,
+)
 from .auth import (
     Role,
     User,
@@ -144,28 +152,56 @@ def check_documents(rt: Runtime, slugs: Sequence[str] | None = None) -> int:
     return len(paths)
 
 
+FILES_PER_CHECK = 500  # article files hashed and looked up at a time by ingest
+
+
 def ingest(rt: Runtime, slugs: Sequence[str] | None = None) -> IngestReport:
     """Record articles and their segments in the store; retire segments whose text is gone.
 
-    Articles are read and written a chunk at a time (one transaction per chunk); an
-    article whose stored segments already match its text costs no write.
+    A file with the bytes it had when last ingested is not parsed again (its sha256 is kept
+    with the article): a run over unchanged content reads and hashes the files, nothing
+    more. The others are read and written a chunk at a time (one transaction per chunk);
+    an article whose stored segments already match its text costs no write.
     """
-    names: list[str] = []
+    settings = rt.settings
+    paths = article_paths(settings.content_dir, list(slugs) if slugs else None, settings.root)
     total = new = retired = 0
-    for articles in iter_articles(rt, slugs):
-        names += [a.slug for a in articles]
-        with rt.store.session() as s:
-            unchanged = _unchanged_articles(s, articles)
-            changed = [a for a in articles if a.slug not in unchanged]
-            _remember_cuts(s, [a.slug for a in changed])  # edited articles: their unchanged paragraphs
-            docs = [_segmented(a) for a in changed]
-            total += sum(unchanged.values()) + sum(len(d.segments) for d in docs)
-            added, gone = _ingest_documents(s, docs)
-        new += added
-        retired += gone
+    for start in range(0, len(paths), FILES_PER_CHECK):
+        files = {path.stem: path.read_bytes() for path in paths[start : start + FILES_PER_CHECK]}
+        hashes = {slug: file_hash(data) for slug, data in files.items()}
+        with rt.store.reading() as s:
+            same = _same_files(s, hashes)
+        total += sum(same.values())
+        changed = [path for path in paths[start : start + FILES_PER_CHECK] if path.stem not in same]
+        for first in range(0, len(changed), CHUNK_ARTICLES):
+            articles = [load_article(path, settings.root, files[path.stem])
+                        for path in changed[first : first + CHUNK_ARTICLES]]
+            with rt.store.session() as s:
+                unchanged = _unchanged_articles(s, articles)
+                edited = [a for a in articles if a.slug not in unchanged]
+                _remember_cuts(s, [a.slug for a in edited])  # edited articles: their unchanged paragraphs
+                docs = [_segmented(a) for a in edited]
+                total += sum(unchanged.values()) + sum(len(d.segments) for d in docs)
+                added, gone = _ingest_documents(s, docs)
+                s.flush()
+                s.execute(update(ArticleRow), [{"slug": a.slug, "file_hash": hashes[a.slug]} for a in articles])
+            new += added
+            retired += gone
     if new or retired:
         rt.store.analyze()
-    return IngestReport(tuple(names), total, new, retired)
+    return IngestReport(tuple(path.stem for path in paths), total, new, retired)
+
+
+def _same_files(s: Session, hashes: Mapping[str, str]) -> dict[str, int]:
+    """Articles whose file has the bytes it had when last ingested, with their number of segments."""
+    stored = dict(s.execute(select(ArticleRow.slug, ArticleRow.file_hash).where(
+        ArticleRow.slug.in_(list(hashes)), ArticleRow.file_hash.is_not(None))).all())
+    same = [slug for slug, digest in hashes.items() if stored.get(slug) == digest]
+    if not same:
+        return {}
+    counts = dict(s.execute(select(SegmentRow.article, func.count()).where(
+        SegmentRow.article.in_(same), SegmentRow.active.is_(True)).group_by(SegmentRow.article)).all())
+    return {slug: int(counts[slug]) for slug in same if counts.get(slug)}
 
 
 def _remember_cuts(s: Session, slugs: Sequence[str]) -> None:

@@ -40,6 +40,8 @@ class ArticleRow(Base):
     # where the sentence splitter cut the article's paragraphs, as JSON {hash of the text: [offsets]}:
     # after an edit, the unchanged paragraphs are cut there again without the splitter
     sentence_cuts: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # sha256 of the file as last ingested: a file with the same bytes is not parsed again
+    file_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class SegmentRow(Base):
