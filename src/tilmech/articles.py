@@ -161,7 +161,7 @@ def article_paths(folder: Path, slugs: tuple[str, ...] | list[str] | None = None
         if missing:
             known = sorted(p.stem for p in folder.glob("*.md"))
             raise ConfigError(f"no article named {', '.join(missing)} in {folder.name}/ (known: {', '.join(known) or 'none'})")
-        links = paths
+        links = [path for path in paths if path.is_symlink()]  # only a link can lead out of the folder
     else:
         with os.scandir(folder) as entries:
             found = sorted((e.name, e.is_symlink()) for e in entries if e.name.endswith(".md"))

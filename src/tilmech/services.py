@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
 from . import progress
@@ -371,7 +371,7 @@ def pending_work(rt: Runtime, slugs: Sequence[str] | None = None,
     segment that has no translation yet (after ingest), each with the share of its segments
     left to translate (1.0: a new article; 0.1: one sentence in ten edited)."""
     out: dict[str, dict[str, float]] = {}
-    with rt.store.session() as s:
+    with rt.store.reading() as s:
         totals: dict[str, int] = {}  # active segments of the articles with work, read once each
         for lang in languages or rt.settings.target_languages:
             done = select(TranslationRow.segment_id).where(TranslationRow.lang == lang)
@@ -401,7 +401,7 @@ def settled_reports(rt: Runtime, slugs: Sequence[str], work: Mapping[str, Iterab
                     languages: Sequence[str]) -> list[TranslateReport]:
     """Per language, the report of the articles of ``slugs`` that ``work`` leaves out: every
     segment already has a translation, so a run has nothing to do there (no file read, no engine)."""
-    with rt.store.session() as s:
+    with rt.store.reading() as s:
         counts = _segment_counts(s, slugs)
     reports = []
     for lang in languages:
@@ -412,6 +412,12 @@ def settled_reports(rt: Runtime, slugs: Sequence[str], work: Mapping[str, Iterab
             n = sum(int(counts.get(slug, 0)) for slug in idle)
             reports.append(TranslateReport(lang, label, len(idle), n, 0, 0, n, 0, 0))
     return reports
+
+
+def _untranslated(lang: str) -> Any:
+    """The condition "this segment has no ``lang`` translation": one lookup in the (segment,
+    language) index per segment, where NOT IN would read every translation of the language."""
+    return ~exists().where(TranslationRow.segment_id == SegmentRow.id, TranslationRow.lang == lang)
 
 
 def merge_reports(reports: Sequence[TranslateReport]) -> list[TranslateReport]:
@@ -519,13 +525,11 @@ def translate_language(rt: Runtime, lang_code: str, slugs: Sequence[str] | None 
         for articles in iter_articles(rt, slugs):  # a chunk of articles at a time: memory stays bounded
             finished: dict[str, int] = {}
             if not redraft_unapproved:  # unchanged articles with every segment translated: nothing to do
-                with rt.store.session() as s:
+                with rt.store.reading() as s:
                     unchanged = _unchanged_articles(s, articles)
                     open_ = set(s.scalars(select(SegmentRow.article).where(
                         SegmentRow.article.in_(list(unchanged)), SegmentRow.active.is_(True),
-                        SegmentRow.id.not_in(select(TranslationRow.segment_id)
-                                             .where(TranslationRow.lang == lang.code)))
-                        .distinct())) if unchanged else set()
+                        _untranslated(lang.code)).distinct())) if unchanged else set()
                 finished = {slug: n for slug, n in unchanged.items() if slug not in open_}
             if finished:
                 count = sum(finished.values())
@@ -565,10 +569,15 @@ def _translate_documents(rt: Runtime, lang: Language, label: str, docs: list[Seg
     source = rt.settings.source
     chain = rt.settings.engine_chain(lang.code)
     segments = [seg for doc in docs for seg in doc.segments]
-    with rt.store.session() as s:
-        existing = {tr.segment_id: tr for tr in s.scalars(select(TranslationRow).where(
-            TranslationRow.lang == lang.code, TranslationRow.segment_id.in_([x.id for x in segments])))}
-    todo = [seg for seg in segments if seg.id not in existing]
+    of_these = (TranslationRow.lang == lang.code, TranslationRow.segment_id.in_([x.id for x in segments]))
+    existing: dict[str, TranslationRow] = {}  # read whole only to redraft: else which exist is enough
+    with rt.store.reading() as s:
+        if redraft_unapproved:
+            existing = {tr.segment_id: tr for tr in s.scalars(select(TranslationRow).where(*of_these))}
+            done = set(existing)
+        else:
+            done = set(s.scalars(select(TranslationRow.segment_id).where(*of_these)))
+    todo = [seg for seg in segments if seg.id not in done]
     notes: list[str] = []
     redo: dict[str, tuple[str, str, str]] = {}  # segment id -> (engine, model, version) of the draft replaced
     if redraft_unapproved:
@@ -596,7 +605,7 @@ def _translate_documents(rt: Runtime, lang: Language, label: str, docs: list[Seg
 
     protected = {seg.id: rt.matcher.protect(seg.text, lang.code) for seg in todo}
     outputs: dict[str, _Output] = {}  # segment id -> what the draft is made of
-    with rt.store.session() as s:
+    with rt.store.reading() as s:
         approved = {
             src: text for src, text in s.execute(
                 select(SegmentRow.source, TranslationRow.text)
@@ -615,7 +624,7 @@ def _translate_documents(rt: Runtime, lang: Language, label: str, docs: list[Seg
         rank = {(link.engine.name, link.info.model, link.info.version): i for i, link in enumerate(links)}
         keys = {_memory_key(protected[seg.id].text) for seg in left}
         memory: dict[str, MemoryRow] = {}
-        with rt.store.session() as s:
+        with rt.store.reading() as s:
             for m in s.scalars(select(MemoryRow).where(MemoryRow.lang == lang.code, MemoryRow.source_hash.in_(keys),
                                                        MemoryRow.engine.in_([x.engine.name for x in links]))):
                 here = rank.get((m.engine, m.model, m.model_version))
@@ -1552,9 +1561,10 @@ def qa_report(rt: Runtime, lang: str | None = None, article: str | None = None, 
         query_ = query_.where(TranslationRow.lang == rt.settings.resolve_languages([lang])[0].code)
     if article:
         query_ = query_.where(SegmentRow.article == article)
-    wanted = set(articles) if articles is not None else None
-    if wanted is not None and len(wanted) <= 500:  # a few articles (a run's): read only theirs
-        query_ = query_.where(SegmentRow.article.in_(sorted(wanted)))
+    queries = [query_]
+    if articles is not None:  # a run's articles: only theirs are read, 500 at a time
+        wanted = sorted(set(articles))
+        queries = [query_.where(SegmentRow.article.in_(wanted[i : i + 500])) for i in range(0, len(wanted), 500)]
     by_check: dict[str, int] = {}
     by_lang: dict[str, dict[str, int]] = {}
     by_article: dict[str, dict[str, int]] = {}
@@ -1563,10 +1573,8 @@ def qa_report(rt: Runtime, lang: str | None = None, article: str | None = None, 
     with rt.store.reading() as s:
         if article and s.get(ArticleRow, article) is None:
             raise NotFound(f"no article {article!r} in the store: run `tilmech translate` first")
-        for row in s.execute(query_.execution_options(yield_per=2000)):
+        for row in (row for q in queries for row in s.execute(q.execution_options(yield_per=2000))):
             slug, position, code, qa, risk = row[1], row[3], row[4], row[12] or [], row[16]
-            if wanted is not None and slug not in wanted:
-                continue
             segments += 1
             flagged += bool(qa)
             for group in (by_lang.setdefault(code, _qa_counts()), by_article.setdefault(slug, _qa_counts())):

@@ -150,6 +150,7 @@ class Store:
         """Whether the store's schema is at ``SCHEMA_HEAD``, read without Alembic (a quarter of a
         second to import: most of what opening an up-to-date store would cost)."""
         with self.engine.connect() as conn:
+            conn.execution_options(tilmech_read_only=True)  # SQLite: wait for no writer (see ``reading``)
             try:
                 return conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [SCHEMA_HEAD]
             except DatabaseError:  # no such table: a new store, or one made before migrations
