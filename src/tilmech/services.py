@@ -574,10 +574,10 @@ def _translate_documents(rt: Runtime, lang: Language, label: str, docs: list[Seg
     with rt.store.reading() as s:
         if redraft_unapproved:
             existing = {tr.segment_id: tr for tr in s.scalars(select(TranslationRow).where(*of_these))}
-            done = set(existing)
+            translated = set(existing)
         else:
-            done = set(s.scalars(select(TranslationRow.segment_id).where(*of_these)))
-    todo = [seg for seg in segments if seg.id not in done]
+            translated = set(s.scalars(select(TranslationRow.segment_id).where(*of_these)))
+    todo = [seg for seg in segments if seg.id not in translated]
     notes: list[str] = []
     redo: dict[str, tuple[str, str, str]] = {}  # segment id -> (engine, model, version) of the draft replaced
     if redraft_unapproved:
