@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -231,11 +233,18 @@ def test_a_run_killed_while_it_translates_does_not_hold_up_the_next(project: Pat
     env = dict(os.environ, PREFECT_HOME=str(tmp_path / "prefect"), PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="240")
     env.pop("PREFECT_API_URL", None)
     killed = subprocess.Popen([sys.executable, "-c", _KILLED_MID_RUN, str(project)], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    threading.Timer(300, killed.kill).start()  # never wait for ever
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+    def kill() -> None:  # the run and its temporary API server (which would outlive it)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(killed.pid, signal.SIGKILL)
+
+    timer = threading.Timer(300, kill)  # never wait for ever
+    timer.start()
     assert killed.stdout is not None and killed.stderr is not None
     started = killed.stdout.readline().strip()
-    killed.kill()
+    kill()
+    timer.cancel()
     assert started == "translating", killed.stderr.read()
     killed.wait(30)
     again = subprocess.run([sys.executable, "-m", "tilmech.cli", "--project", str(project), "translate",
