@@ -132,8 +132,7 @@ def _unchanged_articles(s: Session, articles: Sequence[Article]) -> dict[str, in
     segments: their stored segments are theirs, no need to split them into sentences again."""
     slugs = [a.slug for a in articles]
     hashes = dict(s.execute(select(ArticleRow.slug, ArticleRow.content_hash).where(ArticleRow.slug.in_(slugs))).all())
-    counts = dict(s.execute(select(SegmentRow.article, func.count()).where(
-        SegmentRow.article.in_(slugs), SegmentRow.active.is_(True)).group_by(SegmentRow.article)).all())
+    counts = _segment_counts(s, [a.slug for a in articles if hashes.get(a.slug) == a.content_hash])
     return {a.slug: int(counts[a.slug]) for a in articles
             if hashes.get(a.slug) == a.content_hash and counts.get(a.slug)}
 
@@ -197,11 +196,8 @@ def _same_files(s: Session, hashes: Mapping[str, str]) -> dict[str, int]:
     stored = dict(s.execute(select(ArticleRow.slug, ArticleRow.file_hash).where(
         ArticleRow.slug.in_(list(hashes)), ArticleRow.file_hash.is_not(None))).all())
     same = [slug for slug, digest in hashes.items() if stored.get(slug) == digest]
-    if not same:
-        return {}
-    counts = dict(s.execute(select(SegmentRow.article, func.count()).where(
-        SegmentRow.article.in_(same), SegmentRow.active.is_(True)).group_by(SegmentRow.article)).all())
-    return {slug: int(counts[slug]) for slug in same if counts.get(slug)}
+    counts = _segment_counts(s, same)
+    return {slug: counts[slug] for slug in same if counts.get(slug)}
 
 
 def _remember_cuts(s: Session, slugs: Sequence[str]) -> None:
@@ -374,12 +370,14 @@ def pending_work(rt: Runtime, slugs: Sequence[str] | None = None,
     with rt.store.reading() as s:
         totals: dict[str, int] = {}  # active segments of the articles with work, read once each
         for lang in languages or rt.settings.target_languages:
-            done = select(TranslationRow.segment_id).where(TranslationRow.lang == lang)
-            query = select(SegmentRow.article, func.count()).where(SegmentRow.active.is_(True),
-                                                                   SegmentRow.id.not_in(done))
-            if slugs is not None:
+            query = select(SegmentRow.article, func.count()).where(SegmentRow.active.is_(True), _untranslated(lang))
+            wanted = None
+            if slugs is not None and len(slugs) <= 500:
                 query = query.where(SegmentRow.article.in_(list(slugs)))
-            left = dict(s.execute(query.group_by(SegmentRow.article).order_by(SegmentRow.article)).all())
+            elif slugs is not None:  # most of the corpus: kept here (a list of thousands costs SQLite more)
+                wanted = set(slugs)
+            left = {slug: n for slug, n in s.execute(query.group_by(SegmentRow.article).order_by(SegmentRow.article))
+                    if wanted is None or slug in wanted}
             if not left:
                 continue
             totals.update(_segment_counts(s, [slug for slug in left if slug not in totals]))
@@ -393,8 +391,14 @@ def _segment_counts(s: Session, slugs: Sequence[str]) -> dict[str, int]:
     for start in range(0, len(slugs), 500):
         chunk = list(slugs[start : start + 500])
         counts.update((slug, int(n)) for slug, n in s.execute(select(SegmentRow.article, func.count()).where(
-            SegmentRow.article.in_(chunk), SegmentRow.active.is_(True)).group_by(SegmentRow.article)).all())
+            SegmentRow.article.in_(chunk), _IS_ACTIVE).group_by(SegmentRow.article)).all())
     return counts
+
+
+# "The segment is active", written so that SQLite looks the articles up in the article index:
+# given ``active = 1``, it chose the index on ``active``, which nearly every segment matches,
+# and read them all (50 ms for 500 articles of 10 000, against 5).
+_IS_ACTIVE = func.coalesce(SegmentRow.active, False).is_(True)
 
 
 def settled_reports(rt: Runtime, slugs: Sequence[str], work: Mapping[str, Iterable[str]],
