@@ -270,17 +270,20 @@ def test_an_xliff_import_that_fails_midway_changes_nothing(translated, monkeypat
 def test_a_release_that_fails_midway_leaves_no_release(translated, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     services.review_approve(translated, "ru", article="report-01")
     before = _snapshot(translated)
-    original = Path.read_text
+    originals = {"read_text": Path.read_text, "read_bytes": Path.read_bytes}
     reads = [0]
 
-    def failing_read(self: Path, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if self.name == "report-05.md" and self.parent.name == "en":
-            reads[0] += 1
-            if reads[0] == 2:  # read once to list the articles, then again inside the transaction
-                raise OSError("disk I/O error (injected)")
-        return original(self, *args, **kwargs)
+    def failing(name: str):  # type: ignore[no-untyped-def]
+        def read(self: Path, *args, **kwargs):  # type: ignore[no-untyped-def]
+            if self.name == "report-05.md" and self.parent.name == "en":
+                reads[0] += 1
+                if reads[0] == 2:  # read once to list the articles, then again inside the transaction
+                    raise OSError("disk I/O error (injected)")
+            return originals[name](self, *args, **kwargs)
+        return read
 
-    monkeypatch.setattr(Path, "read_text", failing_read)
+    for name in originals:
+        monkeypatch.setattr(Path, name, failing(name))
     with pytest.raises(OSError):
         services.release_create(translated)
     assert _snapshot(translated) == before
