@@ -112,17 +112,13 @@ def ensure_corpus(cache: Path, articles: int, seed: int = 7, short: bool = False
 
 def make_project(work: Path, corpus: Path, languages: tuple[str, ...], beam: int, fresh: bool = True) -> Path:
     """A fresh project: the corpus, this repository's glossary, settings for the bench. With
-    ``fresh=False`` an existing one is kept as it is (to re-run ``rerun`` and ``edit-1%`` on the
+    ``fresh=False`` an existing one keeps its articles and store (to re-run ``rerun`` and ``edit-1%`` on the
     store of an earlier ``flow`` row)."""
-    if not fresh and (work / "tilmech.yaml").exists():
-        (work / "tilmech.yaml").write_text(
-            f"target_languages: [{', '.join(languages)}]\nstore: sqlite:///tilmech.db\n"
-            f"mt:\n  beam_size: {beam}\n", encoding="utf-8")
-        return work
-    shutil.rmtree(work, ignore_errors=True)
-    (work / "content").mkdir(parents=True)
-    shutil.copytree(corpus, work / "content" / "en")
-    shutil.copytree(ROOT / "glossary", work / "glossary")
+    if fresh or not (work / "tilmech.yaml").exists():
+        shutil.rmtree(work, ignore_errors=True)
+        (work / "content").mkdir(parents=True)
+        shutil.copytree(corpus, work / "content" / "en")
+        shutil.copytree(ROOT / "glossary", work / "glossary")
     (work / "tilmech.yaml").write_text(
         f"target_languages: [{', '.join(languages)}]\nstore: sqlite:///tilmech.db\n"
         f"mt:\n  beam_size: {beam}\n", encoding="utf-8")

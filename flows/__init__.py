@@ -7,6 +7,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 
+def reports_to_a_server() -> bool:
+    """Whether flow runs go to a Prefect server (``PREFECT_API_URL``), not a temporary API that
+    ends with this process."""
+    from prefect.context import get_settings_context
+
+    return bool(get_settings_context().settings.api.url)
+
+
 @contextmanager
 def run_here() -> Iterator[None]:
     """Settings for flows run in this process, as ``tilmech translate``, ``sync`` and ``publish`` run them.
@@ -23,7 +31,7 @@ def run_here() -> Iterator[None]:
     settings = context.settings
     chosen = any(os.environ.get(name) for name in ("PREFECT_FLOWS_HEARTBEAT_FREQUENCY",
                                                    "PREFECT_RUNNER_HEARTBEAT_FREQUENCY"))
-    if settings.api.url or chosen or settings.flows.heartbeat_frequency is None:
+    if reports_to_a_server() or chosen or settings.flows.heartbeat_frequency is None:
         yield
         return
     # a copy with one value changed (prefect.settings.temporary_settings would validate every

@@ -31,6 +31,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 from sqlalchemy.exc import IntegrityError, OperationalError
+from tilmech.flows import reports_to_a_server
 
 from tilmech import progress, services
 from tilmech.errors import EnvironmentNotReady, ModelMissing, TilmechError, TranslationFailed
@@ -84,14 +85,6 @@ def plan_work(project: str, articles: list[str] | None = None,
         return services.pending_work(rt, articles, languages)
     finally:
         rt.close()
-
-
-def reports_to_a_server() -> bool:
-    """Whether flow runs go to a Prefect server (``PREFECT_API_URL``), not a temporary API that
-    ends with this process."""
-    from prefect.context import get_settings_context
-
-    return bool(get_settings_context().settings.api.url)
 
 
 def model_slot_name(engine: str, pair: str) -> str:

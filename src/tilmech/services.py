@@ -166,12 +166,13 @@ def ingest(rt: Runtime, slugs: Sequence[str] | None = None) -> IngestReport:
     paths = article_paths(settings.content_dir, list(slugs) if slugs else None, settings.root)
     total = new = retired = 0
     for start in range(0, len(paths), FILES_PER_CHECK):
-        files = {path.stem: path.read_bytes() for path in paths[start : start + FILES_PER_CHECK]}
+        chunk = paths[start : start + FILES_PER_CHECK]
+        files = {path.stem: path.read_bytes() for path in chunk}
         hashes = {slug: file_hash(data) for slug, data in files.items()}
         with rt.store.reading() as s:
             same = _same_files(s, hashes)
         total += sum(same.values())
-        changed = [path for path in paths[start : start + FILES_PER_CHECK] if path.stem not in same]
+        changed = [path for path in chunk if path.stem not in same]
         for first in range(0, len(changed), CHUNK_ARTICLES):
             articles = [load_article(path, settings.root, files[path.stem])
                         for path in changed[first : first + CHUNK_ARTICLES]]
