@@ -174,15 +174,21 @@ def local_models(rt: Any, lang: str) -> list[str]:
 def translate_batch(project: str, lang: str, articles: list[str] | None, label: str,
                     user: str | None = None, redraft_unapproved: bool = False) -> services.TranslateReport:
     rt = load_runtime(project, user)
+    # the task's articles in one chunk (a task holds at most MAX_ARTICLES_PER_TASK): sentences
+    # edited across 200 articles meet in one engine call, not two
+    chunk = max(services.CHUNK_ARTICLES, min(len(articles), MAX_ARTICLES_PER_TASK)) if articles else \
+        services.CHUNK_ARTICLES
     try:
         models = local_models(rt, lang)
         if not models or not reports_to_a_server():
             # nothing loaded on this machine, or no server: the engines' machine-wide file lock
             # keeps processes apart, and the OS lets go of it when a process dies (a slot taken
             # in the temporary API's database would outlive a killed run and hold up every later one)
-            return services.translate_language(rt, lang, articles, redraft_unapproved=redraft_unapproved)
+            return services.translate_language(rt, lang, articles, redraft_unapproved=redraft_unapproved,
+                                               chunk=chunk)
         with model_slot("+".join(models), f"{rt.settings.source_language}-{lang}"):
-            return services.translate_language(rt, lang, articles, redraft_unapproved=redraft_unapproved)
+            return services.translate_language(rt, lang, articles, redraft_unapproved=redraft_unapproved,
+                                               chunk=chunk)
     finally:
         rt.close()
 

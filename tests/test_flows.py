@@ -479,3 +479,30 @@ def test_flows_run_here_send_heartbeats_only_to_a_server_that_outlives_the_run(
     monkeypatch.setenv("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "60")
     with temporary_settings(updates={PREFECT_API_URL: None}), run_here():
         assert get_current_settings().flows.heartbeat_frequency is not None
+
+
+def test_drafts_from_memory_are_kept_when_the_engine_fails(pseudo_project: Path) -> None:
+    """What needs no engine is stored with the engine's first step, or before its error is raised."""
+    import shutil
+
+    from tilmech.errors import TilmechError
+    from tilmech.mt.pseudo import PseudoEngine
+
+    class Breaks(PseudoEngine):
+        def translate(self, texts, source, target, advance=None):  # type: ignore[no-untyped-def]
+            raise RuntimeError("CUDA out of memory")
+
+    rt = load_runtime(pseudo_project)
+    services.ingest(rt)
+    services.translate_language(rt, "ky", ["smart-classroom-kyrgyzstan"])
+    content = pseudo_project / "content" / "en"
+    shutil.copy(content / "smart-classroom-kyrgyzstan.md", content / "seed-copy.md")
+    path = content / "seed-copy.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("title: ", "title: A copy of the ", 1), encoding="utf-8")
+    ingested = services.ingest(rt, ["seed-copy"])
+    rt._engines["pseudo"] = Breaks()
+    with pytest.raises(TilmechError, match="CUDA out of memory"):
+        services.translate_language(rt, "ky", ["seed-copy"])
+    kept = services.review_list(rt, "ky", article="seed-copy")
+    assert len(kept) == ingested.segments - 1 > 0  # all but the changed title, from memory
+    assert {item.origin for item in kept} == {"memory"}

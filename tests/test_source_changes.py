@@ -151,3 +151,50 @@ def test_a_store_without_file_hashes_parses_each_article_once_more(
     assert sorted(parsed) == sorted(first.articles) and (report.new_segments, report.retired_segments) == (0, 0)
     services.ingest(rt)
     assert len(parsed) == len(first.articles)
+
+
+def _drafts(rt: Runtime, lang: str) -> dict[str, tuple[str, str, list[dict[str, str]], float | None]]:
+    from tilmech.store import TranslationRow
+
+    with rt.store.reading() as s:
+        return {tr.segment_id: (tr.text, tr.state, tr.qa, tr.risk)
+                for tr in s.query(TranslationRow).filter(TranslationRow.lang == lang)}
+
+
+def test_translation_after_ingest_reads_the_segments_from_the_store(
+        pseudo_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Articles as ingest left them are not parsed and split into sentences again to be translated:
+    their segments (text, placeholders) come from the store, and give the drafts, QA findings
+    and risks that parsing the articles gives."""
+    from tilmech.store import HistoryRow, TranslationRow
+
+    rt = load_runtime(pseudo_project)
+    ingested = services.ingest(rt)
+    parsed = _parsed(monkeypatch)
+    report = services.translate_language(rt, "ru")
+    assert parsed == []
+    assert report.new + report.from_memory == ingested.segments > 0
+    from_store = _drafts(rt, "ru")
+    assert any(qa for _, _, qa, _ in from_store.values())  # findings to compare among them
+    assert any("{1}" in text for text, _, _, _ in from_store.values())  # and placeholders
+
+    with rt.store.session() as s:  # the same drafts made again from the parsed articles
+        s.query(HistoryRow).delete()
+        s.query(TranslationRow).delete()
+        s.execute(update(ArticleRow).values(file_hash=None))
+    services._segmented.cache_clear()
+    services.translate_language(rt, "ru")
+    assert sorted(parsed) == sorted(ingested.articles)
+    assert _drafts(rt, "ru") == from_store
+
+
+def test_a_file_edited_after_ingest_is_parsed_to_be_translated(
+        pseudo_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rt = load_runtime(pseudo_project)
+    services.ingest(rt)
+    path = rt.settings.content_dir / f"{SEED}.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("---\n", "---\n# checked by the editor\n", 1),
+                    encoding="utf-8")
+    parsed = _parsed(monkeypatch)
+    services.translate_language(rt, "ru")
+    assert parsed == [SEED]  # its bytes are not those ingest saw: read again, not trusted to the store

@@ -201,6 +201,19 @@ def _same_files(s: Session, hashes: Mapping[str, str]) -> dict[str, int]:
     return {slug: counts[slug] for slug in same if counts.get(slug)}
 
 
+def _stored_segments(s: Session, slugs: Sequence[str]) -> dict[str, list[Segment]]:
+    """The active segments of these articles as ingest stored them, in order: what splitting the
+    articles again would give, as long as their files have the bytes they had then."""
+    out: dict[str, list[Segment]] = {slug: [] for slug in slugs}
+    for start in range(0, len(slugs), 500):
+        for row in s.execute(select(SegmentRow.id, SegmentRow.article, SegmentRow.field, SegmentRow.position,
+                                    SegmentRow.source, SegmentRow.placeholders)
+                             .where(SegmentRow.article.in_(list(slugs[start : start + 500])), _IS_ACTIVE)
+                             .order_by(SegmentRow.article, SegmentRow.position)):
+            out[row.article].append(_segment_model(row))
+    return out
+
+
 def _remember_cuts(s: Session, slugs: Sequence[str]) -> None:
     """Where the sentence splitter cut the stored versions of these articles (see ``remember_cuts``)."""
     if not slugs:
@@ -474,12 +487,12 @@ def _chain_links(rt: Runtime, lang: Language) -> tuple[list[ChainLink], list[str
     return links, notes
 
 
-def _contexts(rt: Runtime, docs: Sequence[SegmentedArticle], wanted: set[str], protected: dict[str, Any],
+def _contexts(rt: Runtime, docs: Sequence[Sequence[Segment]], wanted: set[str], protected: dict[str, Any],
               lang: Language) -> dict[str, MTContext]:
-    """Per MT input: the neighbouring sentences and the glossary terms an LLM engine is told about."""
+    """Per MT input: the neighbouring sentences and the glossary terms an LLM engine is told about
+    (``docs``: the segments of each article, in order)."""
     out: dict[str, MTContext] = {}
-    for doc in docs:
-        segs = doc.segments
+    for segs in docs:
         for i, seg in enumerate(segs):
             if seg.id not in wanted or protected[seg.id].text in out:
                 continue
@@ -505,7 +518,7 @@ _REDRAFTABLE = (State.DRAFT.value, State.NEEDS_WORK.value)
 
 
 def translate_language(rt: Runtime, lang_code: str, slugs: Sequence[str] | None = None, *,
-                       redraft_unapproved: bool = False) -> TranslateReport:
+                       redraft_unapproved: bool = False, chunk: int = CHUNK_ARTICLES) -> TranslateReport:
     """Draft a ``lang_code`` translation of every segment that has none yet.
 
     Order of sources: an existing translation of the segment (kept), an approved
@@ -515,8 +528,9 @@ def translate_language(rt: Runtime, lang_code: str, slugs: Sequence[str] | None 
     ``redraft_unapproved``, unapproved drafts nobody edited whose model changed since
     (or whose engine left the chain) are drafted again; approved ones never are.
 
-    Articles are read a chunk at a time (memory stays bounded by the chunk); the
-    engine's output is stored step by step, each step one transaction with its memory
+    Articles are read ``chunk`` at a time (memory stays bounded by the chunk). Those whose file
+    has the bytes it had at ingest are not parsed again: their segments are read from the
+    store. The engine's output is stored step by step, each step one transaction with its memory
     entries, so a run stopped midway keeps all but the step in flight.
     """
     lang = rt.settings.resolve_languages([lang_code])[0]
@@ -526,28 +540,37 @@ def translate_language(rt: Runtime, lang_code: str, slugs: Sequence[str] | None 
         morphology.load_in_background(lang.code)
     parts: list[TranslateReport] = []
     run = _ChainRun()
-    with progress.work(f"{source.code}→{lang.code}", count_documents(rt, slugs)) as meter:
-        for articles in iter_articles(rt, slugs):  # a chunk of articles at a time: memory stays bounded
-            finished: dict[str, int] = {}
-            if not redraft_unapproved:  # unchanged articles with every segment translated: nothing to do
-                with rt.store.reading() as s:
-                    unchanged = _unchanged_articles(s, articles)
-                    open_ = set(s.scalars(select(SegmentRow.article).where(
-                        SegmentRow.article.in_(list(unchanged)), SegmentRow.active.is_(True),
-                        _untranslated(lang.code)).distinct())) if unchanged else set()
+    settings = rt.settings
+    paths = article_paths(settings.content_dir, list(slugs) if slugs else None, settings.root)
+    with progress.work(f"{source.code}→{lang.code}", len(paths)) as meter:
+        for start in range(0, len(paths), chunk):  # a chunk of articles at a time: memory stays bounded
+            files = {path.stem: path.read_bytes() for path in paths[start : start + chunk]}
+            with rt.store.reading() as s:
+                # as ingest left them (the file has the bytes it had then): segments read from the
+                # store, the article is not parsed and split into sentences again
+                same = _same_files(s, {slug: file_hash(data) for slug, data in files.items()})
+                articles = [load_article(path, settings.root, files[path.stem])
+                            for path in paths[start : start + chunk] if path.stem not in same]
+                unchanged = {**same, **_unchanged_articles(s, articles)} if not redraft_unapproved else {}
+                open_ = set(s.scalars(select(SegmentRow.article).where(
+                    SegmentRow.article.in_(list(unchanged)), SegmentRow.active.is_(True),
+                    _untranslated(lang.code)).distinct())) if unchanged else set()
+                # unchanged articles with every segment translated: nothing to do
                 finished = {slug: n for slug, n in unchanged.items() if slug not in open_}
+                stored = _stored_segments(s, [slug for slug in files if slug in same and slug not in finished])
+                todo = [a for a in articles if a.slug not in finished]
+                if todo:  # segmented by ingest; in another process (a worker), cut where ingest cut them
+                    _remember_cuts(s, [a.slug for a in todo])
             if finished:
                 count = sum(finished.values())
                 parts.append(TranslateReport(lang.code, label, len(finished), count, 0, 0, count, 0, 0))
                 meter.segments(count)
-            todo = [a for a in articles if a.slug not in finished]
-            if todo:  # segmented by ingest; in another process (a worker), cut where ingest cut them
-                with rt.store.reading() as s:
-                    _remember_cuts(s, [a.slug for a in todo])
-            docs = [_segmented(a) for a in todo]
+            parsed = {a.slug: _segmented(a).segments for a in todo}
+            docs = [stored[slug] if slug in stored else parsed[slug] for slug in files
+                    if slug in stored or slug in parsed]
             if docs:
                 parts.append(_translate_documents(rt, lang, label, docs, meter, run, redraft_unapproved))
-            meter.articles(len(articles))
+            meter.articles(len(files))
     if any(p.new or p.from_memory or p.redrafted for p in parts):
         rt.store.analyze()
     total = TranslateReport(lang.code, label, 0, 0, 0, 0, 0, 0, 0, notes=tuple(run.notes))
@@ -568,12 +591,12 @@ class _ChainRun:
         return self.links
 
 
-def _translate_documents(rt: Runtime, lang: Language, label: str, docs: list[SegmentedArticle],
+def _translate_documents(rt: Runtime, lang: Language, label: str, docs: list[list[Segment]],
                          meter: progress.Meter, run: _ChainRun, redraft_unapproved: bool) -> TranslateReport:
-    """:func:`translate_language` for a chunk of articles."""
+    """:func:`translate_language` for a chunk of articles (the segments of each, in order)."""
     source = rt.settings.source
     chain = rt.settings.engine_chain(lang.code)
-    segments = [seg for doc in docs for seg in doc.segments]
+    segments = [seg for doc in docs for seg in doc]
     of_these = (TranslationRow.lang == lang.code, TranslationRow.segment_id.in_([x.id for x in segments]))
     existing: dict[str, TranslationRow] = {}  # read whole only to redraft: else which exist is enough
     with rt.store.reading() as s:
@@ -643,13 +666,16 @@ def _translate_documents(rt: Runtime, lang: Language, label: str, docs: list[Seg
             else:
                 pending.setdefault(protected[seg.id].text, []).append(seg.id)
 
-    # what needs no engine is stored first; then the engines' output step by step, each step one
-    # transaction with its memory entries: a run stopped midway loses at most the step in flight
+    # the engines' output is stored step by step, each step one transaction with its memory entries:
+    # a run stopped midway loses at most the step in flight. What needs no engine goes with the
+    # first step (or, if the engines fail, before the error is raised): the engine starts at once,
+    # and the QA of those drafts (the glossary's inflection loads meanwhile) waits for it instead
     tally = _Tally()
     ready = [seg for seg in todo if seg.id in outputs]
-    if ready:
+    if ready and not pending:
         with rt.store.session() as s:
             _store_drafts(s, rt, lang, ready, outputs, protected, approved, redo, tally)
+        ready = []
     calls_before = rt.engine_calls
     unfinished: dict[str, str] = {}
     if pending:
@@ -677,6 +703,9 @@ def _translate_documents(rt: Runtime, lang: Language, label: str, docs: list[Seg
                     if (_memory_key(text), d.engine, d.model, d.version) not in known:  # else stored meanwhile
                         s.add(MemoryRow(source_hash=_memory_key(text), lang=lang.code, engine=d.engine, model=d.model,
                                         model_version=d.version, source=text, target=d.text, score=d.score))
+                if ready:
+                    _store_drafts(s, rt, lang, ready, outputs, protected, approved, redo, tally)
+                    ready = []
                 if outcome.failure is None:
                     for text, d in outcome.drafts.items():
                         for sid in pending[text]:
@@ -862,7 +891,7 @@ def compare_engines(rt: Runtime, lang_code: str, engine_names: Sequence[str], ar
     chosen = {segments[int(i * step)].id for i in range(min(sample, len(segments)))}
     picked = [seg for seg in segments if seg.id in chosen]
     protected = {seg.id: rt.matcher.protect(seg.text, lang.code) for seg in picked}
-    contexts = _contexts(rt, docs, chosen, protected, lang)
+    contexts = _contexts(rt, [doc.segments for doc in docs], chosen, protected, lang)
     inputs = list(dict.fromkeys(protected[seg.id].text for seg in picked))
     summaries: list[EngineSummary] = []
     outputs: dict[str, list[EngineOutput]] = {seg.id: [] for seg in picked}
@@ -1321,9 +1350,10 @@ def review_views(rt: Runtime, lang: str, items: Sequence[ReviewItem]) -> dict[st
     return out
 
 
-def _segment_model(seg: SegmentRow) -> Segment:
-    """The segment of a stored row with its markup as the QA checks see it (kind and label of
-    each placeholder), without reading and splitting its article again."""
+def _segment_model(seg: Any) -> Segment:
+    """The segment of a stored row (a :class:`SegmentRow`, or a row of its columns) with its markup
+    as the QA checks see it (kind and label of each placeholder), without reading and splitting
+    its article again."""
     base = segment_from_text(seg.source, seg.article)
     labels = seg.placeholders or {}
     markup = tuple((number, dataclasses.replace(mark, label=labels.get(
