@@ -285,7 +285,12 @@ def row_flow(project: Path, languages: tuple[str, ...], batch_size: int, edit: f
     if edit:
         from corpus import edit_sentences
 
-        edited = edit_sentences(project / "content" / "en", edit)
+        # other sentences each time (as editors do): the same ones would grow longer run after run,
+        # and the engine's share with them
+        count = project / "edit-runs.txt"
+        runs = int(count.read_text(encoding="utf-8")) if count.exists() else 0
+        edited = edit_sentences(project / "content" / "en", edit, seed=11 + runs)
+        count.write_text(f"{runs + 1}\n", encoding="utf-8")
     _warm_prefect()
     timers = _preload(project, languages) if processes == 1 else []  # processes load their own (timed)
     t0 = time.perf_counter()
