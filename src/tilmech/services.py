@@ -106,7 +106,8 @@ def load_documents(rt: Runtime, slugs: Sequence[str] | None = None) -> list[Segm
 @functools.lru_cache(maxsize=256)
 def _segmented(article: Article) -> SegmentedArticle:
     """:func:`segment_article`, remembered for the articles last seen: sentence splitting is the
-    costliest step outside the engine, and the languages of a run segment the same articles in turn."""
+    costliest step outside the engine. (Translation takes the segments ingest stored, and splits
+    only an article whose file changed since, once for all its languages.)"""
     return segment_article(article)
 
 
