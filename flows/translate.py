@@ -176,8 +176,7 @@ def translate_batch(project: str, lang: str, articles: list[str] | None, label: 
     rt = load_runtime(project, user)
     # the task's articles in one chunk (a task holds at most MAX_ARTICLES_PER_TASK): sentences
     # edited across 200 articles meet in one engine call, not two
-    chunk = max(services.CHUNK_ARTICLES, min(len(articles), MAX_ARTICLES_PER_TASK)) if articles else \
-        services.CHUNK_ARTICLES
+    chunk = MAX_ARTICLES_PER_TASK if articles else services.CHUNK_ARTICLES
     try:
         models = local_models(rt, lang)
         if not models or not reports_to_a_server():

@@ -133,9 +133,9 @@ def _unchanged_articles(s: Session, articles: Sequence[Article]) -> dict[str, in
     segments: their stored segments are theirs, no need to split them into sentences again."""
     slugs = [a.slug for a in articles]
     hashes = dict(s.execute(select(ArticleRow.slug, ArticleRow.content_hash).where(ArticleRow.slug.in_(slugs))).all())
-    counts = _segment_counts(s, [a.slug for a in articles if hashes.get(a.slug) == a.content_hash])
-    return {a.slug: int(counts[a.slug]) for a in articles
-            if hashes.get(a.slug) == a.content_hash and counts.get(a.slug)}
+    same = [a.slug for a in articles if hashes.get(a.slug) == a.content_hash]
+    counts = _segment_counts(s, same)
+    return {slug: counts[slug] for slug in same if counts.get(slug)}
 
 
 def count_documents(rt: Runtime, slugs: Sequence[str] | None = None) -> int:
@@ -566,9 +566,8 @@ def translate_language(rt: Runtime, lang_code: str, slugs: Sequence[str] | None 
                 count = sum(finished.values())
                 parts.append(TranslateReport(lang.code, label, len(finished), count, 0, 0, count, 0, 0))
                 meter.segments(count)
-            parsed = {a.slug: _segmented(a).segments for a in todo}
-            docs = [stored[slug] if slug in stored else parsed[slug] for slug in files
-                    if slug in stored or slug in parsed]
+            segments = {**stored, **{a.slug: _segmented(a).segments for a in todo}}
+            docs = [segments[slug] for slug in files if slug in segments]  # in the articles' order
             if docs:
                 parts.append(_translate_documents(rt, lang, label, docs, meter, run, redraft_unapproved))
             meter.articles(len(files))
