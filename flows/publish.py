@@ -7,11 +7,12 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from tilmech import services
+from tilmech.publish import PublishReport
 from tilmech.runtime import load_runtime
 
 
 @task(name="build-and-publish", cache_policy=NO_CACHE)
-def build_and_publish(project: str, release: int, to: str | None = None) -> services.PublishReport:
+def build_and_publish(project: str, release: int, to: str | None = None) -> PublishReport:
     rt = load_runtime(project)
     try:
         return services.publish(rt, release, to)
@@ -20,7 +21,7 @@ def build_and_publish(project: str, release: int, to: str | None = None) -> serv
 
 
 @flow(name="publish-release", flow_run_name="publish release {release}")
-def publish_release(project: str = ".", release: int = 0, to: str | None = None) -> services.PublishReport:
+def publish_release(project: str = ".", release: int = 0, to: str | None = None) -> PublishReport:
     report = build_and_publish(project, release, to)
     lines = [f"# Release {report.release} published", "", f"Location: `{report.location}`", "",
              "| locale | articles |", "|---|---|"]

@@ -15,7 +15,9 @@ from tilmech import services
 from tilmech.errors import UsageError
 from tilmech.qa import Finding, Severity, risk_score
 from tilmech.runtime import load_runtime
+from tilmech.services import review as review_service
 from tilmech.store import Store
+from tilmech.store.queries import segment_model
 
 SEED = "smart-classroom-kyrgyzstan"
 
@@ -105,7 +107,7 @@ def test_bulk_approve_takes_only_low_risk_segments_without_findings(
 def test_bulk_approve_is_one_transaction(translated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     rt = load_runtime(translated)
     calls = 0
-    original = services._approve
+    original = review_service.approve_translation
 
     def failing(*args, **kwargs):  # type: ignore[no-untyped-def]
         nonlocal calls
@@ -114,7 +116,7 @@ def test_bulk_approve_is_one_transaction(translated: Path, monkeypatch: pytest.M
             raise RuntimeError("disk full")
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_approve", failing)
+    monkeypatch.setattr(review_service, "approve_translation", failing)
     with pytest.raises(RuntimeError):
         services.bulk_approve(rt, "ru", SEED, 60.0)
     assert calls == 2 and services.stats(rt)["ru"].get("approved", 0) == 0  # the first approval rolled back
@@ -267,7 +269,7 @@ def test_an_edit_is_checked_against_the_stored_segment_as_against_the_parsed_one
     compared = 0
     for doc in services.load_documents(rt):
         for seg in doc.segments:
-            stored = services._segment_model(rows[seg.id])
+            stored = segment_model(rows[seg.id])
             assert stored.placeholder_labels() == seg.placeholder_labels()
             assert [m.kind for _, m in stored.markup] == [m.kind for _, m in seg.markup]
             for target in (seg.text, seg.text.replace("{1}", ""), "Перевод 2024 года."):

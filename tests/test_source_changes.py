@@ -11,6 +11,8 @@ from sqlalchemy import update
 from conftest import drafted
 from tilmech import services
 from tilmech.runtime import Runtime, load_runtime
+from tilmech.services import ingestion
+from tilmech.services import translate as translation
 from tilmech.store import ArticleRow
 
 SEED = "smart-classroom-kyrgyzstan"
@@ -93,7 +95,7 @@ def test_an_edited_article_has_only_its_changed_paragraph_split_again(
         rt: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
     from tilmech import segments
 
-    services._segmented.cache_clear()  # as in a new process: nothing segmented, no cut known
+    services.segmented.cache_clear()  # as in a new process: nothing segmented, no cut known
     segments._KNOWN_CUTS.clear()
     asked: list[str] = []
     real = segments.split_sentences
@@ -109,9 +111,10 @@ def test_an_edited_article_has_only_its_changed_paragraph_split_again(
 def _parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The articles ingest parses from now on."""
     parsed: list[str] = []
-    real = services.load_article
-    monkeypatch.setattr(services, "load_article",
-                        lambda path, *args, **kwargs: parsed.append(path.stem) or real(path, *args, **kwargs))
+    real = ingestion.load_article
+    for module in (ingestion, translation):  # the two that read article files
+        monkeypatch.setattr(module, "load_article",
+                            lambda path, *args, **kwargs: parsed.append(path.stem) or real(path, *args, **kwargs))
     return parsed
 
 
@@ -182,7 +185,7 @@ def test_translation_after_ingest_reads_the_segments_from_the_store(
         s.query(HistoryRow).delete()
         s.query(TranslationRow).delete()
         s.execute(update(ArticleRow).values(file_hash=None))
-    services._segmented.cache_clear()
+    services.segmented.cache_clear()
     services.translate_language(rt, "ru")
     assert sorted(parsed) == sorted(ingested.articles)
     assert _drafts(rt, "ru") == from_store

@@ -107,20 +107,20 @@ def test_a_translate_run_calls_the_engine_once_and_a_second_run_not_at_all(insta
     per_call = engine.max_batch_size * engine._model(EN, RU).inter_threads * 4  # type: ignore[attr-defined]
     # every new sentence of the run in as few calls as the batch size allows: here one
     assert engine.batches == math.ceil(first.engine_calls / per_call) == 1  # type: ignore[attr-defined]
-    services._segmented.cache_clear()
+    services.segmented.cache_clear()
     assert services.ingest(rt).new_segments == 0
     again = services.translate_language(rt, "ru")
     assert again.engine_calls == 0 and again.new == 0 and again.unchanged == first.segments
     assert engine.batches == 1  # type: ignore[attr-defined]
     # unchanged articles are known by their content hash: not even split into sentences again
-    assert services._segmented.cache_info().misses == 0
+    assert services.segmented.cache_info().misses == 0
     # an edited article is
     path = next((project / "content" / "en").glob("*.md"))
     path.write_text(path.read_text(encoding="utf-8") + "\nOne more sentence for the re-run.\n", encoding="utf-8")
     assert services.ingest(rt).new_segments == 1
     edited = services.translate_language(rt, "ru")
     assert edited.new == 1 and edited.engine_calls == 1 and edited.unchanged == first.segments
-    assert services._segmented.cache_info().misses == 1
+    assert services.segmented.cache_info().misses == 1
     rt.close()
 
 
@@ -196,7 +196,7 @@ def test_a_sentence_another_run_put_in_memory_meanwhile_still_gets_its_translati
     def meanwhile(texts: Any, source: Any, target: Any, advance: Any = None) -> list[MTResult]:
         results = inner(texts, source, target, advance)
         with rt.store.session() as s:  # the other run stores the first sentence first
-            s.add(MemoryRow(source_hash=services._memory_key(texts[0]), lang="ru", engine="pseudo",
+            s.add(MemoryRow(source_hash=services.memory_key(texts[0]), lang="ru", engine="pseudo",
                             source=texts[0], target=results[0].text, score=None))
         return results
 

@@ -19,9 +19,9 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from tilmech import services
 from tilmech.cli import main
 from tilmech.mt import pseudo
+from tilmech.services import review as review_service
 
 
 def _logging_engine(log_path: str, delay: float) -> None:
@@ -40,7 +40,7 @@ def _logging_engine(log_path: str, delay: float) -> None:
 
 
 def _slow_changes(log_path: str, delay: float) -> None:
-    original = services._change
+    original = review_service.record_change
 
     def change(s: Any, tr: Any, who: str, action: str, *args: Any, **kwargs: Any) -> None:
         with open(log_path, "a", encoding="utf-8") as log:
@@ -50,7 +50,7 @@ def _slow_changes(log_path: str, delay: float) -> None:
         time.sleep(delay)
         original(s, tr, who, action, *args, **kwargs)
 
-    services._change = change  # type: ignore[assignment]
+    review_service.record_change = change  # type: ignore[assignment]
 
 
 if __name__ == "__main__":

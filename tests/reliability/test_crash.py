@@ -22,6 +22,8 @@ import pytest
 from conftest import make_project
 from tilmech import services
 from tilmech.runtime import load_runtime
+from tilmech.services import review as review_service
+from tilmech.services import xliff as xliff_service
 from tilmech.store import Store
 from tilmech.store.integrity import check_store
 
@@ -233,7 +235,8 @@ def _snapshot(rt) -> list[tuple[object, ...]]:  # type: ignore[no-untyped-def]
 
 
 def _fail_on_call(monkeypatch: pytest.MonkeyPatch, name: str, n: int) -> None:
-    """Make services.<name> raise on its n-th call (a fault in the middle of a multi-row change)."""
+    """Make the service step <name> raise on its n-th call (a fault in the middle of a multi-row
+    change), in every use case module that calls it."""
     original = getattr(services, name)
     calls = [0]
 
@@ -243,12 +246,14 @@ def _fail_on_call(monkeypatch: pytest.MonkeyPatch, name: str, n: int) -> None:
             raise OSError("disk I/O error (injected)")
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(services, name, failing)
+    for module in (review_service, xliff_service):
+        if hasattr(module, name):
+            monkeypatch.setattr(module, name, failing)
 
 
 def test_an_article_approval_that_fails_midway_changes_nothing(translated, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     before = _snapshot(translated)
-    _fail_on_call(monkeypatch, "_approve", 5)
+    _fail_on_call(monkeypatch, "approve_translation", 5)
     with pytest.raises(OSError):
         services.review_approve(translated, "ru", article="report-01")
     assert _snapshot(translated) == before
@@ -258,7 +263,7 @@ def test_an_xliff_import_that_fails_midway_changes_nothing(translated, monkeypat
     exported = services.xliff_export(translated, "report-01", "ru", "1.2")
     edited = exported.replace("[", "[Правка ").replace("<trans-unit ", '<trans-unit approved="yes" ')
     before = _snapshot(translated)
-    _fail_on_call(monkeypatch, "_edit", 6)
+    _fail_on_call(monkeypatch, "edit_translation", 6)
     with pytest.raises(OSError):
         services.xliff_import(translated, edited, "report-01.ru.xlf")
     assert _snapshot(translated) == before

@@ -1,0 +1,155 @@
+"""The glossary as a use case: verify a pair, import and export term bases, check the
+queue against the terms, statistics.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import (
+    UsageError,
+)
+from ..glossary import Term
+from ..inputs import load_input
+from ..qa import term_severity
+from ..runtime import Runtime
+from .documents import load_documents
+from .review import review_list
+
+
+@dataclass(frozen=True)
+class TermFinding:
+    severity: str
+    code: str
+    term: str  # term id
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return dataclasses.asdict(self)
+
+
+def verify_terms(rt: Runtime, lang: str, source: str, target: str) -> list[TermFinding]:
+    """The glossary findings for one translation (any inflected form of a term holds)."""
+    code = rt.settings.resolve_languages([lang])[0].code
+    return [TermFinding(str(term_severity(issue.code)), issue.code, issue.term.id, issue.message)
+            for issue in rt.matcher.verify(source, target, code)]
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    added: tuple[str, ...]
+    changed: tuple[str, ...]
+    skipped: tuple[str, ...]  # identical to the term base already
+    files: tuple[str, ...]  # glossary files written
+
+
+def glossary_export(rt: Runtime, fmt: str) -> str:
+    from ..glossary import exchange
+
+    languages = list(rt.settings.target_languages)
+    if fmt == "tbx":
+        return exchange.write_tbx(rt.glossary.terms, languages)
+    if fmt == "csv":
+        return exchange.write_csv(rt.glossary.terms, languages)
+    raise UsageError(f"unknown format {fmt!r}: use tbx or csv")
+
+
+def glossary_import(rt: Runtime, path: Path, into: Path | None = None) -> ImportReport:
+    """Merge a TBX or CSV file into the term base; new terms go to ``into`` (glossary/imported.yaml).
+
+    Changed terms are rewritten in the file that holds them. Everything is checked
+    (schema, conflicts) before any file is written; then each file is replaced in one step.
+    """
+    from ..glossary import exchange, load_glossary, read_glossary
+
+    text = load_input(path, rt.settings.limits.import_bytes)
+    suffix = path.suffix.lower()
+    if suffix in (".tbx", ".xml"):
+        imported = exchange.read_tbx(text, path.name)
+    elif suffix == ".csv":
+        imported = exchange.read_csv(text, path.name)
+    else:
+        raise UsageError(f"{path}: unknown format: give a .tbx or .csv file")
+    read_glossary(exchange.write_yaml(imported), path.name)  # the declared schema, with key paths
+    folder = rt.settings.path("glossary")
+    target = Path(into) if into else folder / "imported.yaml"
+    if not target.is_absolute():
+        target = (rt.settings.root / target).resolve()
+    by_file: dict[Path, list[Term]] = {}
+    for term in rt.glossary.terms:
+        by_file.setdefault(folder / term.source.rsplit(":", 1)[0].split("/")[-1], []).append(term)
+    by_file.setdefault(target, [])
+    current = {t.id: t for t in rt.glossary.terms}
+    added, changed, skipped = [], [], []
+    touched: set[Path] = set()
+    for term in imported:
+        old = current.get(term.id)
+        if old is None:
+            by_file[target].append(term)
+            added.append(term.id)
+            touched.add(target)
+        elif dataclasses.replace(old, source="") == dataclasses.replace(term, source=""):
+            skipped.append(term.id)
+        else:
+            owner = next(f for f, terms in by_file.items() if any(t.id == term.id for t in terms))
+            by_file[owner] = [term if t.id == term.id else t for t in by_file[owner]]
+            changed.append(term.id)
+            touched.add(owner)
+    texts = {f: exchange.write_yaml(by_file[f]) for f in touched}
+    # check the merged term base (conflicting ids or forms) before writing anything
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for f in folder.glob("*.y*ml"):
+            (Path(tmp) / f.name).write_text(texts.get(f, f.read_text(encoding="utf-8")), encoding="utf-8")
+        for f, content in texts.items():
+            (Path(tmp) / f.name).write_text(content, encoding="utf-8")
+        load_glossary(Path(tmp))
+    for f, content in texts.items():
+        f.parent.mkdir(parents=True, exist_ok=True)
+        staging = f.with_name(f".{f.name}.tmp")
+        staging.write_text(content, encoding="utf-8")
+        staging.replace(f)
+    rt.__dict__.pop("glossary", None)
+    rt.__dict__.pop("matcher", None)
+    return ImportReport(tuple(added), tuple(changed), tuple(skipped), tuple(sorted(str(f) for f in texts)))
+
+
+@dataclass(frozen=True)
+class TermViolation:
+    segment_id: str
+    article: str
+    lang: str
+    state: str
+    finding: TermFinding
+
+
+def glossary_check(rt: Runtime, lang: str | None = None) -> list[TermViolation]:
+    """Glossary violations in the current text of every segment of the queue."""
+    out = []
+    for item in review_list(rt, lang):
+        for finding in verify_terms(rt, item.lang, item.source, item.text):
+            out.append(TermViolation(item.segment_id, item.article, item.lang, item.state, finding))
+    return out
+
+
+@dataclass(frozen=True)
+class GlossaryStats:
+    terms: int
+    without_rendering: dict[str, tuple[str, ...]]  # lang -> term ids with no approved rendering
+    unused: tuple[str, ...]  # term ids never seen in the English content
+    violations: tuple[tuple[str, str, str, int], ...]  # (lang, term id, code, count), most frequent first
+
+
+def glossary_stats(rt: Runtime) -> GlossaryStats:
+    terms = rt.glossary.terms
+    without = {code: tuple(t.id for t in terms if not t.allowed(code)) for code in rt.settings.target_languages}
+    seen = {m.term.id for doc in load_documents(rt) for seg in doc.segments for m in rt.matcher.find(seg.text)}
+    counts: dict[tuple[str, str, str], int] = {}
+    for v in glossary_check(rt):
+        key = (v.lang, v.finding.term, v.finding.code)
+        counts[key] = counts.get(key, 0) + 1
+    ranked = sorted(((*k, n) for k, n in counts.items()), key=lambda r: (-r[3], r[0], r[1], r[2]))
+    return GlossaryStats(len(terms), without, tuple(t.id for t in terms if t.id not in seen), tuple(ranked))

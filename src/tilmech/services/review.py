@@ -1,0 +1,410 @@
+"""The review queue: list, show, edit, approve, send back, comment, bulk approval, progress.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..auth import (
+    require_review,
+)
+from ..errors import (
+    Conflict,
+    NotFound,
+    UsageError,
+    WorkflowError,
+)
+from ..languages import get_language
+from ..qa import Severity
+from ..review import State, after_edit, approve, parse_state, send_back
+from ..runtime import Runtime
+from ..segments import Segment
+from ..store import (
+    ArticleRow,
+    CommentRow,
+    HistoryRow,
+    SegmentRow,
+    TranslationRow,
+    utcnow,
+)
+from ..store.queries import (
+    ITEM_COLUMNS,
+    ReviewItem,
+    item_of,
+    item_of_row,
+    resolve_segment,
+    segment_model,
+    translation_of,
+)
+from .quality import check_draft, draft_risk
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: str
+    who: str
+    action: str
+    before_text: str | None
+    after_text: str
+    before_state: str | None
+    after_state: str
+    note: str
+
+
+ORDERS = ("position", "risk", "score")
+
+
+def review_list(rt: Runtime, lang: str | None = None, state: str | None = None, article: str | None = None, *,
+                query: str | None = None, flag: str | None = None, order: str = "position",
+                min_risk: float | None = None, max_risk: float | None = None,
+                limit: int | None = None) -> list[ReviewItem]:
+    """The queue: filters by language, state, article, text (source or target), QA finding and risk.
+
+    ``flag`` is a finding code, a severity, or ``any``; ``order`` is ``position``
+    (article order), ``risk`` (worst first; segments not checked yet before all) or
+    ``score`` (the engine's weakest drafts first). ``min_risk``/``max_risk`` keep the
+    segments whose risk lies in that range (both ends included). ``limit``: the first
+    so many in that order (the store sorts and stops: a queue of any size answers fast).
+    """
+    query_ = (select(*ITEM_COLUMNS)
+              .join(TranslationRow, TranslationRow.segment_id == SegmentRow.id)
+              .where(SegmentRow.active.is_(True)))
+    if lang:
+        query_ = query_.where(TranslationRow.lang == rt.settings.resolve_languages([lang])[0].code)
+    if state:
+        query_ = query_.where(TranslationRow.state == parse_state(state).value)
+    if article:
+        query_ = query_.where(SegmentRow.article == article)
+    if query:
+        pattern = f"%{query}%"
+        query_ = query_.where(SegmentRow.source.ilike(pattern) | TranslationRow.text.ilike(pattern))
+    if order not in ORDERS:
+        raise UsageError(f"unknown order {order!r}: use {', '.join(ORDERS)}")
+    for name, bound in (("min-risk", min_risk), ("max-risk", max_risk)):
+        if bound is not None and not 0 <= bound <= 100:
+            raise UsageError(f"--{name} {bound}: the risk runs from 0 to 100")
+    if min_risk is not None:
+        query_ = query_.where(TranslationRow.risk >= min_risk)
+    if max_risk is not None:
+        query_ = query_.where(TranslationRow.risk <= max_risk)
+    if limit is not None and limit < 1:
+        raise UsageError(f"--limit {limit}: give 1 or more")
+    position = (SegmentRow.article, SegmentRow.position, TranslationRow.lang)
+    # One query per part of the order, each sorted by an indexed column first, so that with a
+    # limit the store walks the index and stops instead of sorting the whole queue.
+    if order == "risk":  # not checked yet first, then the highest risk; article order within
+        parts = [query_.where(TranslationRow.risk.is_(None)).order_by(*position),
+                 query_.where(TranslationRow.risk.is_not(None)).order_by(TranslationRow.risk.desc(), *position)]
+    elif order == "score":  # the lowest score first, drafts without a score last
+        parts = [query_.where(TranslationRow.score.is_not(None)).order_by(TranslationRow.score, *position),
+                 query_.where(TranslationRow.score.is_(None)).order_by(*position)]
+    else:
+        parts = [query_.order_by(*position)]
+    with rt.store.reading() as s:
+        if article and s.get(ArticleRow, article) is None:
+            raise NotFound(f"no article {article!r} in the store: run `tilmech translate` first")
+        items: list[ReviewItem] = []
+        for part in parts:
+            left = None if flag or limit is None else limit - len(items)
+            if left == 0:
+                break
+            items += [item_of_row(row) for row in s.execute(part if left is None else part.limit(left))]
+    if flag:  # findings are JSON: filtered here, then cut
+        items = [i for i in items if any(flag in ("any", f.code, str(f.severity)) for f in i.findings)]
+        items = items[:limit] if limit is not None else items
+    return items
+
+
+@dataclass(frozen=True)
+class SegmentView:
+    segment_id: str
+    article: str
+    source: str
+    placeholders: dict[str, str]
+    items: tuple[ReviewItem, ...]
+    history: dict[str, tuple[HistoryEntry, ...]]
+    terms: tuple[SegmentTerm, ...] = ()
+    comments: dict[str, tuple[Comment, ...]] = dataclasses.field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Comment:
+    at: str
+    who: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SegmentTerm:
+    """A glossary term of a segment's source, with its approved renderings."""
+
+    id: str
+    english: str  # as written in the source
+    renderings: dict[str, tuple[str, ...]]  # lang -> allowed renderings, preferred first
+    note: str
+
+
+def segment_terms(rt: Runtime, source: str) -> tuple[SegmentTerm, ...]:
+    out: dict[str, SegmentTerm] = {}
+    for m in rt.matcher.find(source):
+        if m.term.id not in out and m.term.enforced:
+            out[m.term.id] = SegmentTerm(m.term.id, m.text, {code: m.term.allowed(code)
+                                                             for code in rt.settings.target_languages
+                                                             if m.term.allowed(code)}, m.term.note)
+    return tuple(out.values())
+
+
+_HISTORY_COLUMNS = (HistoryRow.at, HistoryRow.who, HistoryRow.action, HistoryRow.before_text, HistoryRow.after_text,
+                    HistoryRow.before_state, HistoryRow.after_state, HistoryRow.note)
+
+
+def _history_entry(row: Sequence[Any]) -> HistoryEntry:
+    at, who, action, before_text, after_text, before_state, after_state, note = row
+    return HistoryEntry(at.isoformat(timespec="seconds"), who, action, before_text, after_text, before_state,
+                        after_state, note)
+
+
+def review_show(rt: Runtime, segment_id: str, lang: str | None = None) -> SegmentView:
+    langs = [rt.settings.resolve_languages([lang])[0].code] if lang else list(rt.settings.target_languages)
+    with rt.store.reading() as s:
+        seg = resolve_segment(s, segment_id)
+        items = []
+        history: dict[str, tuple[HistoryEntry, ...]] = {}
+        comments: dict[str, tuple[Comment, ...]] = {}
+        for code in langs:
+            tr = s.scalars(select(TranslationRow).where(TranslationRow.segment_id == seg.id,
+                                                        TranslationRow.lang == code)).first()
+            if tr is None:
+                continue
+            items.append(item_of(seg, tr))
+            history[code] = tuple(_history_entry(entry) for entry in s.execute(
+                select(*_HISTORY_COLUMNS).where(HistoryRow.translation_id == tr.id).order_by(HistoryRow.id)))
+            comments[code] = tuple(
+                Comment(c.at.isoformat(timespec="seconds"), c.who, c.text)
+                for c in s.scalars(select(CommentRow).where(CommentRow.translation_id == tr.id).order_by(CommentRow.id)))
+        return SegmentView(seg.id, seg.article, seg.source, dict(seg.placeholders or {}), tuple(items), history,
+                           segment_terms(rt, seg.source), comments)
+
+
+def review_views(rt: Runtime, lang: str, items: Sequence[ReviewItem]) -> dict[str, SegmentView]:
+    """The views of many segments in one language (the editor's page) in a few queries, not some per segment."""
+    code = rt.settings.resolve_languages([lang])[0].code
+    ids = [i.segment_id for i in items]
+    history: dict[int, list[HistoryEntry]] = {}
+    comments: dict[int, list[Comment]] = {}
+    with rt.store.reading() as s:
+        translation_of = {sid: tid for sid, tid in s.execute(select(TranslationRow.segment_id, TranslationRow.id)
+                                                             .where(TranslationRow.lang == code,
+                                                                    TranslationRow.segment_id.in_(ids)))}
+        tids = list(translation_of.values())
+        for tid, *entry in s.execute(select(HistoryRow.translation_id, *_HISTORY_COLUMNS)
+                                     .where(HistoryRow.translation_id.in_(tids)).order_by(HistoryRow.id)):
+            history.setdefault(tid, []).append(_history_entry(entry))
+        for tid, at, who, text in s.execute(select(CommentRow.translation_id, CommentRow.at, CommentRow.who,
+                                                   CommentRow.text)
+                                            .where(CommentRow.translation_id.in_(tids)).order_by(CommentRow.id)):
+            comments.setdefault(tid, []).append(Comment(at.isoformat(timespec="seconds"), who, text))
+    terms: dict[str, tuple[SegmentTerm, ...]] = {}
+    out = {}
+    for item in items:
+        if item.source not in terms:
+            terms[item.source] = segment_terms(rt, item.source)
+        tid = translation_of.get(item.segment_id, -1)
+        out[item.segment_id] = SegmentView(item.segment_id, item.article, item.source, item.placeholders, (item,),
+                                           {code: tuple(history.get(tid, ()))}, terms[item.source],
+                                           {code: tuple(comments.get(tid, ()))})
+    return out
+
+
+def _check_version(tr: TranslationRow, expected: int | None, seg_id: str) -> None:
+    if expected is not None and tr.version != expected:
+        raise Conflict(f"segment {seg_id} ({tr.lang}) was changed by {tr.updated_by} since you opened it "
+                       f"(version {tr.version}, yours {expected}); their text is: {tr.text}",
+                       tr.text, tr.version)
+
+
+def record_change(s: Session, tr: TranslationRow, who: str, action: str, text: str, state: State, note: str = "") -> None:
+    """Record one change of a translation in its history and bump its version."""
+    s.add(HistoryRow(translation_id=tr.id, who=who, action=action, before_text=tr.text, after_text=text,
+                     before_state=tr.state, after_state=state.value, note=note))
+    tr.text, tr.state = text, state.value
+    tr.updated_at, tr.updated_by = utcnow(), who
+    tr.version = (tr.version or 1) + 1
+
+
+def review_edit(rt: Runtime, segment_id: str, lang: str, text: str, expected_version: int | None = None) -> ReviewItem:
+    """Replace the current text; the segment goes (back) to draft and QA runs again.
+
+    With ``expected_version``, a segment changed by someone else in the meantime is
+    refused (:class:`Conflict`) instead of overwritten.
+    """
+    language = rt.settings.resolve_languages([lang])[0]
+    require_review(rt.actor, language.code)
+    with rt.store.session() as s:
+        seg = resolve_segment(s, segment_id)
+        tr = translation_of(s, seg, language.code)
+        edit_translation(s, rt, seg, tr, text, expected_version)
+        return item_of(seg, tr)
+
+
+def edit_translation(s: Session, rt: Runtime, seg: SegmentRow, tr: TranslationRow, text: str, expected_version: int | None,
+          segment: Segment | None = None) -> None:
+    text = text.strip()
+    if not text:
+        raise UsageError("the new text is empty: give the translation with --text")
+    _check_version(tr, expected_version, seg.id)
+    language = get_language(tr.lang)
+    findings = check_draft(rt, segment or segment_model(seg), text, language)
+    record_change(s, tr, rt.user, "edit", text, after_edit(State(tr.state)))
+    tr.qa = [f.to_dict() for f in findings]
+    tr.risk = draft_risk(rt, seg.source, findings, tr.score, edited=text != tr.machine)
+
+
+def approve_translation(s: Session, rt: Runtime, seg: SegmentRow, tr: TranslationRow) -> bool:
+    """Approve one translation; False when it already was. Critical findings refuse it."""
+    if tr.state == State.APPROVED.value:
+        return False
+    critical = [f["message"] for f in tr.qa or [] if f["severity"] == Severity.CRITICAL.value]
+    record_change(s, tr, rt.user, "approve", tr.text, approve(State(tr.state), critical, f"segment {seg.id}"))
+    return True
+
+
+def review_approve(rt: Runtime, lang: str, segment_ids: Sequence[str] = (), article: str | None = None,
+                   expected_version: int | None = None) -> int:
+    """Approve segments (or every segment of an article) in one transaction; returns how many changed."""
+    language = rt.settings.resolve_languages([lang])[0]
+    require_review(rt.actor, language.code)
+    if not segment_ids and not article:
+        raise UsageError("name the segments to approve (IDs) or --article SLUG")
+    changed = 0
+    with rt.store.session() as s:
+        if article:
+            if s.get(ArticleRow, article) is None:
+                raise NotFound(f"no article {article!r} in the store: run `tilmech translate` first")
+            segs = list(s.scalars(select(SegmentRow).where(SegmentRow.article == article,
+                                                           SegmentRow.active.is_(True))))
+        else:
+            segs = [resolve_segment(s, sid) for sid in segment_ids]
+        problems = []
+        for seg in segs:
+            tr = translation_of(s, seg, language.code)
+            if len(segs) == 1:
+                _check_version(tr, expected_version, seg.id)
+            try:
+                changed += approve_translation(s, rt, seg, tr)
+            except WorkflowError as exc:
+                problems.append(str(exc))
+        if problems:
+            raise WorkflowError("nothing approved:\n" + "\n".join(problems))
+    return changed
+
+
+def review_send_back(rt: Runtime, lang: str, segment_ids: Sequence[str], note: str = "",
+                     expected_version: int | None = None) -> int:
+    language = rt.settings.resolve_languages([lang])[0]
+    require_review(rt.actor, language.code)
+    with rt.store.session() as s:
+        for sid in segment_ids:
+            seg = resolve_segment(s, sid)
+            tr = translation_of(s, seg, language.code)
+            if len(segment_ids) == 1:
+                _check_version(tr, expected_version, seg.id)
+            record_change(s, tr, rt.user, "send-back", tr.text, send_back(State(tr.state)), note)
+    return len(segment_ids)
+
+
+def add_comment(rt: Runtime, segment_id: str, lang: str, text: str) -> None:
+    language = rt.settings.resolve_languages([lang])[0]
+    if not text.strip():
+        raise UsageError("the comment is empty")
+    with rt.store.session() as s:
+        seg = resolve_segment(s, segment_id)
+        tr = translation_of(s, seg, language.code)
+        s.add(CommentRow(translation_id=tr.id, who=rt.user, text=text.strip()))
+
+
+@dataclass(frozen=True)
+class BulkApproval:
+    """Segments of one article and language approved (or, in a dry run, to approve) under a risk threshold."""
+
+    article: str
+    lang: str
+    max_risk: float
+    approved: tuple[str, ...]  # segment ids
+    held_back: int  # not yet approved, but at or above the threshold, with findings, or not checked
+    already: int  # approved before
+
+
+def bulk_approve(rt: Runtime, lang: str, article: str, max_risk: float, *, dry_run: bool = False,
+                 only: Sequence[str] | None = None) -> BulkApproval:
+    """Approve every segment of ``article`` in ``lang`` whose risk is below ``max_risk`` and that has no
+    QA findings, in one transaction. ``dry_run`` only counts; ``only`` limits the approval to the
+    segments a dry run showed (anything that changed since stays as it is)."""
+    language = rt.settings.resolve_languages([lang])[0]
+    require_review(rt.actor, language.code)
+    if not 0 <= max_risk <= 100:
+        raise UsageError(f"--max-risk {max_risk}: the risk runs from 0 to 100")
+    approved: list[str] = []
+    held = already = 0
+    with rt.store.session() as s:
+        if s.get(ArticleRow, article) is None:
+            raise NotFound(f"no article {article!r} in the store: run `tilmech translate` first")
+        rows = s.execute(select(SegmentRow, TranslationRow)
+                         .join(TranslationRow, TranslationRow.segment_id == SegmentRow.id)
+                         .where(SegmentRow.article == article, SegmentRow.active.is_(True),
+                                TranslationRow.lang == language.code)
+                         .order_by(SegmentRow.position)).all()
+        for seg, tr in rows:
+            if tr.state == State.APPROVED.value:
+                already += 1
+            elif tr.risk is None or tr.risk >= max_risk or tr.qa or (only is not None and seg.id not in only):
+                held += 1
+            else:
+                approved.append(seg.id)
+                if not dry_run:
+                    approve_translation(s, rt, seg, tr)
+    return BulkApproval(article, language.code, max_risk, tuple(approved), held, already)
+
+
+@dataclass(frozen=True)
+class Progress:
+    article: str
+    title: str
+    lang: str
+    total: int
+    approved: int
+    needs_work: int
+    flagged: int
+
+
+def progress_table(rt: Runtime, article: str | None = None) -> list[Progress]:
+    """Per article (all, or the one named) and language: segments, approved, needs-work, with QA findings."""
+    out = []
+    query = (select(SegmentRow.article, TranslationRow.lang, TranslationRow.state, TranslationRow.qa)
+             .join(TranslationRow, TranslationRow.segment_id == SegmentRow.id).where(SegmentRow.active.is_(True)))
+    if article is not None:
+        query = query.where(SegmentRow.article == article)
+    titles_query = select(ArticleRow.slug, ArticleRow.title)
+    if article is not None:
+        titles_query = titles_query.where(ArticleRow.slug == article)
+    with rt.store.reading() as s:
+        titles = {slug: title for slug, title in s.execute(titles_query)}
+        rows = s.execute(query).all()
+    counts: dict[tuple[str, str], list[int]] = {}
+    for article, lang, state, qa in rows:
+        c = counts.setdefault((article, lang), [0, 0, 0, 0])
+        c[0] += 1
+        c[1] += state == State.APPROVED.value
+        c[2] += state == State.NEEDS_WORK.value
+        c[3] += bool(qa)
+    order = {code: i for i, code in enumerate(rt.settings.target_languages)}
+    for (article, lang), (total, approved, needs_work, flagged) in sorted(
+            counts.items(), key=lambda kv: (kv[0][0], order.get(kv[0][1], 99))):
+        out.append(Progress(article, titles.get(article, article), lang, total, approved, needs_work, flagged))
+    return out
