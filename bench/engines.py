@@ -33,7 +33,7 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 def corpus(count: int) -> list[str]:
     """English news sentences from the project's articles, repeated to ``count``."""
     from tilmech.articles import load_articles
-    from tilmech.segments import segment_article
+    from tilmech.markdown.extract import segment_article
 
     sentences = [s.text for a in load_articles(HERE.parent / "content" / "en") for s in segment_article(a).segments]
     return [sentences[i % len(sentences)] + ("" if i < len(sentences) else f" ({i})") for i in range(count)]

@@ -184,7 +184,7 @@ def row_raw(project: Path, beam: int, sample: int = 0) -> dict[str, Any]:
     import ctranslate2
     import sentencepiece
 
-    from tilmech.mt import argos
+    from tilmech.mt import argos, ctranslate
 
     sentences = _sentences(project)
     total = len(sentences)
@@ -192,13 +192,13 @@ def row_raw(project: Path, beam: int, sample: int = 0) -> dict[str, Any]:
         sentences = sentences[:: -(-total // sample)]
     model_dir = next(m.path for m in argos.installed_models() if m.pair == "en-ru")
     sp = sentencepiece.SentencePieceProcessor(model_file=str(model_dir / "sentencepiece.model"))
-    inter, intra = argos.thread_plan(argos.cpu_count())
+    inter, intra = ctranslate.thread_plan(ctranslate.cpu_count())
     translator = ctranslate2.Translator(str(model_dir / "model"), inter_threads=inter, intra_threads=intra)
     tokens = sorted((sp.encode(s, out_type=str) for s in sentences), key=len)
     translator.translate_batch(tokens[:2], beam_size=beam)  # warm up, as the other rows do
     t0 = time.perf_counter()
     outputs = translator.translate_batch(tokens, beam_size=beam, max_batch_size=32,
-                                         max_decoding_length=argos.decoding_bound(len(tokens[-1]), 512))
+                                         max_decoding_length=ctranslate.decoding_bound(len(tokens[-1]), 512))
     wall = time.perf_counter() - t0
     exact = sum(sp.decode_pieces(list(o.hypotheses[0])) == sp.decode_pieces(t) for o, t in zip(outputs, tokens,
                                                                                                  strict=True))
@@ -261,15 +261,15 @@ def raw_cost(timer: _TimedTranslator, beam: int) -> float:
     """Seconds raw CTranslate2 takes over exactly the sentences ``timer`` was given, as the raw-ct2
     row calls it (one translate_batch, sorted by length, batches of 32) or split evenly among the
     translator's threads, whichever is faster: the cost of translating just those sentences."""
-    from tilmech.mt import argos
+    from tilmech.mt import ctranslate
 
     tokens = sorted(timer.tokens, key=len)
-    inter, _ = argos.thread_plan(argos.cpu_count())
+    inter, _ = ctranslate.thread_plan(ctranslate.cpu_count())
     best = float("inf")
     for size in (32, min(32, -(-len(tokens) // inter))):
         t0 = time.perf_counter()
         timer.inner.translate_batch(tokens, beam_size=beam, max_batch_size=size,
-                                    max_decoding_length=argos.decoding_bound(len(tokens[-1]), 512))
+                                    max_decoding_length=ctranslate.decoding_bound(len(tokens[-1]), 512))
         best = min(best, time.perf_counter() - t0)
     return best
 

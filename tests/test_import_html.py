@@ -6,7 +6,7 @@ from pathlib import Path
 
 from conftest import DATA, ROOT
 from tilmech.articles import load_article, read_article
-from tilmech.segments import render_html
+from tilmech.markdown.render import render_html
 
 
 def test_the_seed_page_becomes_the_article_in_content(pseudo_project: Path, tilmech) -> None:  # type: ignore[no-untyped-def]

@@ -10,8 +10,9 @@ import pytest
 from tilmech.articles import Article
 from tilmech.glossary import TermMatcher, load_glossary
 from tilmech.languages import get_language
+from tilmech.markdown.extract import segment_article
+from tilmech.markdown.placeholders import Segment
 from tilmech.qa import Finding, Severity, check_translation, has_critical
-from tilmech.segments import Segment, segment_article
 
 ROOT = Path(__file__).resolve().parents[1]
 RU, ZH = get_language("ru"), get_language("zh")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -93,19 +95,75 @@ def test_a_release_waits_or_ships_the_previous_edition_as_the_editor_chooses(rt:
 
 def test_an_edited_article_has_only_its_changed_paragraph_split_again(
         rt: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tilmech import segments
+    from tilmech.markdown import extract
 
-    services.segmented.cache_clear()  # as in a new process: nothing segmented, no cut known
-    segments._KNOWN_CUTS.clear()
+    services.segmented.cache_clear()  # as in a new process: nothing segmented
     asked: list[str] = []
-    real = segments.split_sentences
-    monkeypatch.setattr(segments, "split_sentences", lambda text: asked.append(text) or real(text))
+    real = extract.split_sentences
+    monkeypatch.setattr(extract, "split_sentences", lambda text: asked.append(text) or real(text))
     _edit_english(rt, OLD, NEW)
     report = services.ingest(rt)
     assert report.new_segments == 1
     assert len(asked) == 1 and NEW in asked[0]  # the edited paragraph only: the others are cut as stored
     result = services.translate_language(rt, "ru", [SEED])
     assert result.new == 1
+
+
+LATER = "Later on, Mr. XU Mingshun"  # the first of a paragraph of three sentences
+
+
+def test_every_path_that_segments_an_article_gets_the_ids_the_store_has_in_any_process(
+        pseudo_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A store written when the sentence splitter cut a paragraph otherwise than it does now (an
+    earlier pysbd kept it whole): every path that parses the article gets the segments ingest
+    stored, in this process after its caches are cleared and in a new one."""
+    from tilmech.articles import load_article
+    from tilmech.markdown import extract
+    from tilmech.markdown.extract import segment_article
+    from tilmech.store.queries import stored_segments
+
+    real = extract.split_sentences
+    monkeypatch.setattr(extract, "split_sentences", lambda text: [text] if LATER in text else real(text))
+    rt = load_runtime(pseudo_project)
+    services.ingest(rt)
+    services.translate_language(rt, "ru", [SEED])
+    monkeypatch.undo()
+    services.segmented.cache_clear()  # as in a new process: nothing segmented
+    with rt.store.reading() as s:
+        stored = [seg.id for seg in stored_segments(s, [SEED])[SEED]]
+        (kept,) = [seg for seg in stored_segments(s, [SEED])[SEED] if seg.text.startswith(LATER)]
+    path = rt.settings.content_dir / f"{SEED}.md"
+    fresh = [seg.id for seg in segment_article(load_article(path, rt.settings.root)).segments]
+    assert kept.id not in fresh and len(fresh) > len(stored)  # splitting afresh cuts the paragraph
+    # other bytes, the same text: the paths that compare file hashes parse the article
+    path.write_text(path.read_text(encoding="utf-8").replace("---\n", "---\n# checked\n", 1), encoding="utf-8")
+
+    assert [seg.id for doc in services.load_documents(rt, [SEED]) for seg in doc.segments] == stored
+    assert [seg.id for docs in services.iter_documents(rt, [SEED]) for doc in docs for seg in doc.segments] == stored
+    redo = services.translate_language(rt, "ru", [SEED], redraft_unapproved=True)
+    assert (redo.new, redo.segments) == (0, len(stored))
+    compared = services.compare_engines(rt, "ru", ["pseudo"], article=SEED, sample=len(stored))
+    assert [c.segment_id for c in compared.segments] == stored
+    exported = services.xliff_export(rt, SEED, "ru")
+    draft = next(i for i in services.review_list(rt, "ru", article=SEED) if i.segment_id == kept.id)
+    outcomes = services.xliff_import(rt, exported.replace(f">{draft.text}<", ">Позже господин Сюй.<"), "x.xlf")
+    assert [(o.segment_id, o.outcome) for o in outcomes if o.outcome != "unchanged"] == [(kept.id, "edited")]
+    services.review_approve(rt, "ru", article=SEED)
+    created = services.release_create(rt)
+    assert SEED in created.locales["ru"]
+    # a new process
+    code = ("import json, sys; from tilmech import services; from tilmech.runtime import load_runtime\n"
+            "rt = load_runtime(sys.argv[1])\n"
+            f"print(json.dumps([seg.id for doc in services.load_documents(rt, [{SEED!r}]) for seg in doc.segments]))")
+    out = subprocess.run([sys.executable, "-c", code, str(rt.settings.root)], capture_output=True, text=True,
+                         check=True).stdout
+    assert json.loads(out) == stored
+    # an edit of another sentence: ingest keeps the paragraph as stored and re-queues only that sentence
+    _edit_english(rt, OLD, NEW)
+    report = services.ingest(rt)
+    assert (report.new_segments, report.retired_segments) == (1, 0)
+    with rt.store.reading() as s:
+        assert kept.id in [seg.id for seg in stored_segments(s, [SEED])[SEED]]
 
 
 def _parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:

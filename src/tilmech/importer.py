@@ -24,7 +24,7 @@ from html.parser import HTMLParser
 
 from .articles import SLUG_RE, Article, write_article
 from .errors import InputError
-from .segments import split_sentences
+from .markdown.extract import split_sentences
 
 _DATE_PATTERNS = (
     (re.compile(r"^(\d{4})[.\-/](\d{1,2})[.\-/](\d{1,2})$"), "ymd"),

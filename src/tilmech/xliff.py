@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .errors import InputError
-from .segments import PLACEHOLDER_RE
+from .markdown.placeholders import PLACEHOLDER_RE
 from .xmldoc import child as first_child
 from .xmldoc import local_name, read_xml
 

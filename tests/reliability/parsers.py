@@ -10,7 +10,7 @@ from tilmech.articles import Article, read_article
 from tilmech.glossary import read_glossary
 from tilmech.glossary.exchange import read_csv, read_tbx
 from tilmech.importer import read_page
-from tilmech.segments import segment_article
+from tilmech.markdown.extract import segment_article
 from tilmech.settings import read_settings
 from tilmech.xliff import read_xliff
 

@@ -27,7 +27,8 @@ from hypothesis import strategies as st
 
 from tilmech.articles import Article
 from tilmech.languages import get_language
-from tilmech.segments import render_html, segment_article
+from tilmech.markdown.extract import segment_article
+from tilmech.markdown.render import render_html
 
 EN = get_language("en")
 ROUND_TRIP = settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-from ..segments import PLACEHOLDER_RE
+from ..markdown.placeholders import PLACEHOLDER_RE
 from . import morphology
 from .model import Glossary, Term
 

@@ -5,7 +5,8 @@ tokenizer). Translation calls ``ctranslate2.Translator.translate_batch`` on the
 package's model with all segments of a run sorted by length: one batched call
 instead of one ``translate()`` per sentence, and no sentence-splitter model,
 which argostranslate would try to download on first use. This path never touches
-the network.
+the network. Threads, batching and the machine-wide model lock are :mod:`.ctranslate`'s,
+shared with the other CTranslate2 engine (:mod:`.ct2`).
 
 argostranslate reads its folders (``ARGOS_PACKAGES_DIR``, ``XDG_DATA_HOME``...)
 when first imported, and imports stanza and torch; it is imported lazily, here only.
@@ -16,11 +17,9 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 import threading
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,26 +27,11 @@ from typing import Any
 from ..errors import EnvironmentNotReady, InputError, ModelMissing, UsageError
 from ..languages import LANGUAGES, Language, get_language
 from .base import Advance, ModelInfo, MTContext, MTResult
+from .ctranslate import cpu_count, machine_lock, thread_plan, translate_sorted
 
 _LOCK = threading.Lock()
 # loaded models, shared by every engine of the process: two flows in one worker load a model once
 _MODELS: dict[tuple[str, str, int], _LoadedModel] = {}
-
-
-@contextmanager
-def machine_lock(name: str) -> Iterator[None]:
-    """One process at a time on this machine uses model ``name`` (an flock in the temp folder):
-    two flow runs on one worker machine never hold the same model in memory twice."""
-    import fcntl
-    import tempfile
-
-    path = Path(tempfile.gettempdir()) / f"tilmech-model-{name}.lock"
-    with path.open("a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _install_hint(source: Language, target: Language) -> str:
@@ -176,78 +160,6 @@ def parse_pair(text: str) -> tuple[Language, Language]:
     if len(parts) != 2:
         raise UsageError(f"{text!r}: give a language pair such as en-ru, or the path of a .argosmodel file")
     return get_language(parts[0]), get_language(parts[1])
-
-
-def cpu_count() -> int:
-    """Cores this process may run on: its share when the translate flow runs languages in
-    several processes (``TILMECH_CORES``), else the affinity mask (not the machine's total)."""
-    share = os.environ.get("TILMECH_CORES", "")
-    if share.isdigit() and int(share) > 0:
-        return int(share)
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
-
-
-def thread_plan(cores: int, threads: int = 0) -> tuple[int, int]:
-    """(inter_threads, intra_threads) for ``threads`` cores (0: all of them).
-
-    Measured on 2 cores: batches in parallel, one thread each (inter 2, intra 1) beat
-    one batch on two threads (inter 1, intra 2) by 40 %. Each inter thread holds a copy
-    of the model, so at most 4 run in parallel; further cores go to intra threads.
-    """
-    total = max(1, threads or cores)
-    inter = min(total, 4)
-    return inter, max(1, total // inter)
-
-
-def decoding_bound(source_tokens: int, cap: int) -> int:
-    """Most target tokens for a batch whose longest source has ``source_tokens`` tokens.
-
-    A translation is rarely more than twice as long as its source in tokens; a model that
-    fails to stop (a broken or mismatched model) then costs bounded time, not ``cap`` steps.
-    """
-    return max(16, min(cap, 2 * source_tokens + 16))
-
-
-def translate_sorted(translator: Any, tokens: Sequence[list[str]], prefix: list[str],
-                     decode: Callable[[list[str]], str], *, beam_size: int, max_batch_size: int,
-                     max_decoding_length: int, chunk: int, advance: Advance | None,
-                     workers: int = 1) -> tuple[list[MTResult], int]:
-    """Translate token lists with CTranslate2, sorted by length (batches of like length: little
-    padding), ``chunk`` of them per ``translate_batch`` call, progress reported between calls.
-
-    A call of few sentences is split into at least ``workers`` batches (the translator's inter
-    threads), so that every thread has a share: 12 sentences as one batch run on one thread
-    while the others wait (measured on 2 cores: 10 sentences/s, against 15-17 split in two).
-
-    Returns the results in the order of ``tokens`` and the number of calls. Decoding is bounded
-    relative to the longest source of each call; a target ``prefix`` (language token) is removed.
-    """
-    order = sorted(range(len(tokens)), key=lambda i: len(tokens[i]))
-    results: list[MTResult | None] = [None] * len(tokens)
-    calls = 0
-    for start in range(0, len(order), chunk):
-        ids = order[start : start + chunk]
-        batch = [tokens[i] for i in ids]
-        outputs = translator.translate_batch(
-            batch,
-            target_prefix=[prefix] * len(batch) if prefix else None,
-            beam_size=beam_size,
-            max_batch_size=min(max_batch_size, -(-len(batch) // max(1, workers))),
-            max_decoding_length=decoding_bound(len(batch[-1]), max_decoding_length) + len(prefix),
-            return_scores=True,
-        )
-        calls += 1
-        for i, out in zip(ids, outputs, strict=True):
-            hyp = list(out.hypotheses[0])
-            if prefix and hyp[: len(prefix)] == prefix:
-                hyp = hyp[len(prefix) :]
-            results[i] = MTResult(decode(hyp).strip(), float(out.scores[0]) if out.scores else None)
-        if advance:
-            advance(len(ids))
-    return [r for r in results if r is not None], calls
 
 
 class _LoadedModel:

@@ -25,8 +25,8 @@ from typing import Any
 
 from ..errors import ConfigError, EnvironmentNotReady, ModelMissing
 from ..languages import Language
-from .argos import cpu_count, machine_lock, thread_plan, translate_sorted
 from .base import Advance, ModelInfo, MTContext, MTResult
+from .ctranslate import cpu_count, machine_lock, thread_plan, translate_sorted
 
 
 @dataclass(frozen=True)
@@ -167,7 +167,7 @@ class Ct2Engine:
         if not (c.model_dir / "model.bin").is_file():
             raise ModelMissing(
                 f"{c.name}: no CTranslate2 model in {c.model_dir}: convert it once with ct2-transformers-converter "
-                f"(see the README, section Engines) and set engine_defs.{c.name}.model in tilmech.yaml")
+                f"(see docs/engines.md) and set engine_defs.{c.name}.model in tilmech.yaml")
         for side, path in (("source_spm", c.source_spm), ("target_spm", c.target_spm)):
             if not path.is_file():
                 raise ModelMissing(

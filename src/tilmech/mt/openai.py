@@ -26,7 +26,7 @@ from typing import Any
 
 from ..errors import EnvironmentNotReady
 from ..languages import Language
-from ..segments import PLACEHOLDER_RE
+from ..markdown.placeholders import PLACEHOLDER_RE
 from .base import Advance, ModelInfo, MTContext, MTResult
 
 _RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 
 from ..languages import Language
-from ..segments import PLACEHOLDER_RE
+from ..markdown.placeholders import PLACEHOLDER_RE
 from .base import Advance, ModelInfo, MTContext, MTResult
 
 _ACCENTS = str.maketrans(

@@ -14,7 +14,7 @@ from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from ..languages import Language
-from ..segments import Segment
+from ..markdown.placeholders import Segment
 from . import degenerate, markup, numbers, punctuation, script, terminology  # noqa: F401  (they register)
 from .model import CHECKS, Check, Finding, Pair, Severity, segment_from_text
 from .risk import risk_score

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..segments import LETTER_RE
+from ..markdown.placeholders import LETTER_RE
 from .model import LATIN_WORD_RE, Pair, Severity, register, strip_markup
 from .script import english_words
 

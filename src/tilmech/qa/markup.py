@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 
-from ..segments import URL_RE, check_placeholders
+from ..markdown.placeholders import URL_RE, check_placeholders
 from .model import CODE_SPAN_RE, LINK_TARGET_RE, Pair, Severity, register
 
 

@@ -16,7 +16,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..languages import Language
-from ..segments import PLACEHOLDER_RE, URL_RE, Markup, Segment
+from ..markdown.placeholders import PLACEHOLDER_RE, URL_RE, Markup, Segment
 
 if TYPE_CHECKING:
     from ..glossary import TermMatcher

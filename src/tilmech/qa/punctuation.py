@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from babel.numbers import format_decimal, format_percent
 
-from ..segments import PLACEHOLDER_RE
+from ..markdown.placeholders import PLACEHOLDER_RE
 from .model import CODE_SPAN_RE, HAN_RE, Pair, Severity, register, strip_markup
 
 FULL_WIDTH = {",": "，", ".": "。", ":": "：", ";": "；", "?": "？", "!": "！"}

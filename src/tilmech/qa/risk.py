@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..segments import PLACEHOLDER_RE
+from ..markdown.placeholders import PLACEHOLDER_RE
 from .model import Finding, Severity
 
 SEVERITY_POINTS = {Severity.CRITICAL: 40.0, Severity.FUNCTIONAL: 20.0, Severity.COSMETIC: 5.0}
@@ -37,7 +37,7 @@ def engine_uncertainty(score: float | None, edited: bool) -> float:
 
 def risk_score(findings: Iterable[Finding], score: float | None, source: str, *, edited: bool = False,
                has_terms: bool = False) -> float:
-    """The documented formula (see the module docstring and the README)."""
+    """The documented formula (see the module docstring and docs/quality.md)."""
     points = sum(SEVERITY_POINTS[f.severity] for f in findings)
     words = len(PLACEHOLDER_RE.sub(" ", source).split())
     total = (points + ENGINE_WEIGHT * engine_uncertainty(score, edited)

@@ -1,5 +1,10 @@
 """The English articles as the use cases read them: listed, loaded a chunk at a time, parsed
 and segmented, and compared with what ingest stored (file hashes, sentence cuts).
+
+Every path that segments an article (ingest, translate, releases, XLIFF, compare, QA, glossary)
+segments it with the sentence cuts the store kept of it (:func:`stored_cuts`), through
+:func:`load_documents`, :func:`iter_documents` or :func:`segment_documents`: the same article and
+the same store give the same segment ids in every process, whatever it loaded before.
 """
 
 from __future__ import annotations
@@ -17,8 +22,8 @@ from ..articles import (
     load_article,
     load_articles,
 )
+from ..markdown.extract import SegmentedArticle, segment_article
 from ..runtime import Runtime
-from ..segments import SegmentedArticle, remember_cuts, segment_article
 from ..store import (
     ArticleRow,
 )
@@ -27,19 +32,34 @@ from ..store.queries import segment_counts
 CHUNK_ARTICLES = 100  # articles held in memory at a time by ingest and translate
 
 
+# An article's stored sentence cuts, sorted: (cut key of a text, offsets where its sentences start).
+# Hashable, so that it is part of the key of :func:`segmented`'s cache.
+FrozenCuts = tuple[tuple[str, tuple[int, ...]], ...]
+
+
 def load_documents(rt: Runtime, slugs: Sequence[str] | None = None) -> list[SegmentedArticle]:
-    """The English articles (all, or those named), parsed and segmented."""
+    """The English articles (all, or those named), parsed and segmented with the sentence cuts the
+    store kept of them."""
     settings = rt.settings
     articles = load_articles(settings.content_dir, settings.root, list(slugs) if slugs else None)
-    return [segment_article(a) for a in articles]
+    with rt.store.reading() as s:
+        cuts = stored_cuts(s, [a.slug for a in articles])
+    return [segmented(a, cuts.get(a.slug, ())) for a in articles]
+
+
+def segment_documents(s: Session, articles: Sequence[Article]) -> list[SegmentedArticle]:
+    """These articles segmented with the sentence cuts the store kept of them."""
+    cuts = stored_cuts(s, [a.slug for a in articles])
+    return [segmented(a, cuts.get(a.slug, ())) for a in articles]
 
 
 @functools.lru_cache(maxsize=256)
-def segmented(article: Article) -> SegmentedArticle:
-    """:func:`segment_article`, remembered for the articles last seen: sentence splitting is the
-    costliest step outside the engine. (Translation takes the segments ingest stored, and splits
-    only an article whose file changed since, once for all its languages.)"""
-    return segment_article(article)
+def segmented(article: Article, cuts: FrozenCuts = ()) -> SegmentedArticle:
+    """:func:`segment_article` with ``cuts``, remembered for the (article, cuts) pairs last seen:
+    sentence splitting is the costliest step outside the engine. The result depends on nothing
+    but the two arguments. (Translation takes the segments ingest stored, and splits only an
+    article whose file changed since, once for all its languages.)"""
+    return segment_article(article, dict(cuts))
 
 
 def iter_articles(rt: Runtime, slugs: Sequence[str] | None = None,
@@ -56,7 +76,9 @@ def iter_documents(rt: Runtime, slugs: Sequence[str] | None = None,
                    chunk: int = CHUNK_ARTICLES) -> Iterator[list[SegmentedArticle]]:
     """:func:`load_documents` a ``chunk`` of articles at a time."""
     for articles in iter_articles(rt, slugs, chunk):
-        yield [segmented(a) for a in articles]
+        with rt.store.reading() as s:
+            cuts = stored_cuts(s, [a.slug for a in articles])
+        yield [segmented(a, cuts.get(a.slug, ())) for a in articles]
 
 
 def unchanged_articles(s: Session, articles: Sequence[Article]) -> dict[str, int]:
@@ -74,12 +96,35 @@ def count_documents(rt: Runtime, slugs: Sequence[str] | None = None) -> int:
 
 
 def check_documents(rt: Runtime, slugs: Sequence[str] | None = None) -> int:
-    """Read every article (all, or those named) and raise the first error (file, line, what to do);
-    returns how many there are. Reads one at a time and keeps none."""
+    """Read every article (all, or those named); returns how many there are. Reads one at a time and
+    keeps none but the problems found, raised at once at the end: one as it is, several as
+    ``content/en: N problems in M articles`` then one line each (file, line, what to do)."""
+    from ..errors import ConfigError, Problems
+
     settings = rt.settings
     paths = article_paths(settings.content_dir, list(slugs) if slugs else None, settings.root)
+    problems: list[str] = []  # lines only: an error's traceback would keep its article's text
+    first: ConfigError | None = None
+    bad = 0
     for path in paths:
-        load_article(path, settings.root)
+        try:
+            load_article(path, settings.root)
+            continue
+        except ConfigError as exc:  # InputError too; several problems of one file come as Problems
+            problems += exc.lines if isinstance(exc, Problems) else [str(exc)]
+            error = exc if first is None else None
+        except OSError as exc:
+            where = path.relative_to(settings.root) if path.is_relative_to(settings.root) else path
+            problems.append(f"{where}: cannot read the file: {exc.strerror or exc}: check its permissions")
+            error = ConfigError(problems[-1])
+        bad += 1
+        first = first or error
+    if first is not None and bad == 1:
+        raise first
+    if bad:
+        folder = settings.content_dir
+        where = folder.relative_to(settings.root) if folder.is_relative_to(settings.root) else folder
+        raise Problems(str(where), problems, f" in {bad} articles")
     return len(paths)
 
 
@@ -92,15 +137,27 @@ def same_files(s: Session, hashes: Mapping[str, str]) -> dict[str, int]:
     return {slug: counts[slug] for slug in same if counts.get(slug)}
 
 
-def remember_stored_cuts(s: Session, slugs: Sequence[str]) -> None:
-    """Where the sentence splitter cut the stored versions of these articles (see ``remember_cuts``)."""
-    if not slugs:
-        return
-    for (cuts,) in s.execute(select(ArticleRow.sentence_cuts).where(ArticleRow.slug.in_(list(slugs)),
-                                                                     ArticleRow.sentence_cuts.is_not(None))):
-        try:
-            known = json.loads(cuts or "{}")
-        except ValueError:  # damaged: the splitter runs again
-            continue
-        if isinstance(known, dict):
-            remember_cuts({k: v for k, v in known.items() if isinstance(v, list)})
+def stored_cuts(s: Session, slugs: Sequence[str]) -> dict[str, FrozenCuts]:
+    """Where the sentence splitter cut the stored version of each of these articles (by slug; the
+    ``SegmentedArticle.cuts`` ingest kept): given to :func:`segmented`, an edited article's unchanged
+    paragraphs are cut as before, and an unchanged article gets the ids ingest gave it. An article
+    not stored yet, or whose record is damaged, has none: its texts are split afresh."""
+    out: dict[str, FrozenCuts] = {}
+    for start in range(0, len(slugs), 500):
+        chunk = list(slugs[start : start + 500])
+        for slug, text in s.execute(select(ArticleRow.slug, ArticleRow.sentence_cuts).where(
+                ArticleRow.slug.in_(chunk), ArticleRow.sentence_cuts.is_not(None))):
+            out[slug] = _read_cuts(text)
+    return out
+
+
+def _read_cuts(text: str | None) -> FrozenCuts:
+    try:
+        known = json.loads(text or "{}")
+    except ValueError:
+        return ()
+    if not isinstance(known, dict):
+        return ()
+    return tuple(sorted((key, tuple(offsets)) for key, offsets in known.items()
+                        if isinstance(key, str) and isinstance(offsets, list)
+                        and all(type(c) is int for c in offsets)))

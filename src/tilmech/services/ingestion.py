@@ -26,8 +26,9 @@ from ..errors import (
 )
 from ..importer import ImportResult, read_page
 from ..inputs import decode_input, load_input
+from ..markdown.extract import SegmentedArticle
+from ..markdown.placeholders import Segment
 from ..runtime import Runtime
-from ..segments import Segment, SegmentedArticle
 from ..store import (
     ArticleRow,
     SegmentRow,
@@ -35,9 +36,8 @@ from ..store import (
 )
 from .documents import (
     CHUNK_ARTICLES,
-    remember_stored_cuts,
     same_files,
-    segmented,
+    segment_documents,
     unchanged_articles,
 )
 
@@ -78,8 +78,7 @@ def ingest(rt: Runtime, slugs: Sequence[str] | None = None) -> IngestReport:
             with rt.store.session() as s:
                 unchanged = unchanged_articles(s, articles)
                 edited = [a for a in articles if a.slug not in unchanged]
-                remember_stored_cuts(s, [a.slug for a in edited])  # edited articles: their unchanged paragraphs
-                docs = [segmented(a) for a in edited]
+                docs = segment_documents(s, edited)  # their unchanged paragraphs cut as stored
                 total += sum(unchanged.values()) + sum(len(d.segments) for d in docs)
                 added, gone = _ingest_documents(s, docs)
                 s.flush()

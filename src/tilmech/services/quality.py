@@ -14,9 +14,9 @@ from ..errors import (
     NotFound,
 )
 from ..languages import Language, get_language
+from ..markdown.placeholders import Segment
 from ..qa import Finding, check_pair, check_translation, risk_score
 from ..runtime import Runtime
-from ..segments import Segment
 from ..store import (
     ArticleRow,
     SegmentRow,

@@ -16,8 +16,8 @@ from ..errors import (
     UsageError,
     WorkflowError,
 )
+from ..markdown.placeholders import Segment
 from ..runtime import Runtime
-from ..segments import Segment
 from ..store import (
     SegmentRow,
     TranslationRow,

@@ -1,4 +1,4 @@
-"""Markdown → segments with placeholders, and back (tilmech.segments)."""
+"""Markdown → segments with placeholders (tilmech.markdown.extract), and back (tilmech.markdown.render)."""
 
 from __future__ import annotations
 
@@ -13,15 +13,9 @@ from hypothesis import strategies as st
 from tilmech.articles import Article, load_article
 from tilmech.errors import WorkflowError
 from tilmech.languages import get_language
-from tilmech.segments import (
-    Segment,
-    SegmentedArticle,
-    check_placeholders,
-    render_html,
-    segment_article,
-    split_sentences,
-    translate_article,
-)
+from tilmech.markdown.extract import SegmentedArticle, segment_article, split_sentences
+from tilmech.markdown.placeholders import Segment
+from tilmech.markdown.render import render_html, translate_article
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTENT_ARTICLE = ROOT / "content" / "en" / "smart-classroom-kyrgyzstan.md"
@@ -397,51 +391,9 @@ def test_translated_text_that_looks_like_markdown_stays_text() -> None:
     assert "<ol" not in html and "<b>" not in html and "<em>" not in html and "<a " not in html
 
 
-# -- placeholder checks -----------------------------------------------------------------
+# -- rebuilding refuses what does not fit ----------------------------------------------
 
 PLACEHOLDER_SOURCE = "Visit [KNU](https://knu.kg) and **SUSTech** with `make`."
-
-
-@pytest.fixture
-def marked() -> Segment:
-    seg = only_body_segment(PLACEHOLDER_SOURCE)
-    assert seg.text == "Visit {1}KNU{/1} and {2}SUSTech{/2} with {3}."
-    return seg
-
-
-def test_correct_placeholders_have_no_problems(marked: Segment) -> None:
-    assert check_placeholders("Посетите {1}КНУ{/1} и {2}SUSTech{/2} с {3}.", marked) == []
-    # order may change, as long as pairs nest
-    assert check_placeholders("С {3} посетите {2}SUSTech{/2} и {1}КНУ{/1}.", marked) == []
-
-
-def test_missing_placeholder_is_reported(marked: Segment) -> None:
-    problems = check_placeholders("Посетите {1}КНУ{/1} и {2}SUSTech{/2}.", marked)
-    assert len(problems) == 1
-    assert "{3}" in problems[0] and "missing" in problems[0]
-
-
-def test_duplicated_placeholder_is_reported(marked: Segment) -> None:
-    problems = check_placeholders("Посетите {1}КНУ{/1} и {2}SUSTech{/2} с {3} и {3}.", marked)
-    assert len(problems) == 1
-    assert "{3}" in problems[0] and "2 times" in problems[0]
-
-
-def test_unknown_placeholder_is_reported(marked: Segment) -> None:
-    problems = check_placeholders("Посетите {1}КНУ{/1} и {2}SUSTech{/2} с {3} {4}.", marked)
-    assert len(problems) == 1
-    assert "{4}" in problems[0] and "not in the source" in problems[0]
-
-
-def test_wrongly_nested_pair_is_reported(marked: Segment) -> None:
-    problems = check_placeholders("Посетите {1}КНУ {2}и{/1} SUSTech{/2} с {3}.", marked)
-    assert len(problems) == 1
-    assert "{/1}" in problems[0] and "out of order" in problems[0]
-
-
-def test_close_before_open_is_reported(marked: Segment) -> None:
-    problems = check_placeholders("Посетите {/1}КНУ{1} и {2}SUSTech{/2} с {3}.", marked)
-    assert problems and "out of order" in problems[0]
 
 
 def test_rebuild_refuses_a_translation_missing_a_placeholder() -> None:
@@ -473,7 +425,7 @@ _SBD_ALPHABET = "aAbBiIvVxXzZéčł0129 ,;:'\"«»“”‘’()[]-–—.!?…\
                   max_size=12).map(" ".join))
 @settings(max_examples=1500, deadline=None, database=None)
 def test_a_text_taken_as_one_sentence_without_pysbd_is_one_sentence_to_pysbd(text: str) -> None:
-    from tilmech.segments import _ONE_SENTENCE, _sentence_splitter
+    from tilmech.markdown.extract import _ONE_SENTENCE, _sentence_splitter
 
     for candidate in (text, text + ".", text + "?", text.strip(), text.strip() + "!"):
         fast = split_sentences(candidate)
@@ -484,7 +436,7 @@ def test_a_text_taken_as_one_sentence_without_pysbd_is_one_sentence_to_pysbd(tex
 def test_the_sentence_splitter_agrees_with_pysbd_on_the_golden_rules() -> None:
     from benchmarks.english_golden_rules import GOLDEN_EN_RULES  # shipped with pysbd
 
-    from tilmech.segments import _sentence_splitter
+    from tilmech.markdown.extract import _sentence_splitter
 
     for text, _ in GOLDEN_EN_RULES:
         assert split_sentences(text) == list(_sentence_splitter().segment(text))
@@ -492,27 +444,39 @@ def test_the_sentence_splitter_agrees_with_pysbd_on_the_golden_rules() -> None:
 
 def test_an_article_is_cut_where_the_splitter_cut_it_before_without_running_it_again(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from tilmech import segments
+    from tilmech.markdown import extract
 
     body = ("KNU and UNESCO-ICHEI met in Bishkek. Prof. HAN Wei opened the **smart** classroom. It has 24 seats.\n\n"
             "The second paragraph has two sentences. Here is the second one.\n")
     first = segment_article(article(body))
     assert len(first.cuts) == 2  # the two paragraphs the splitter cut (the title is one sentence as it stands)
-    segments._KNOWN_CUTS.clear()
-    segments.remember_cuts(first.cuts)
     asked: list[str] = []
-    real = segments.split_sentences
-    monkeypatch.setattr(segments, "split_sentences", lambda text: asked.append(text) or real(text))
-    again = segment_article(article(body))
+    real = extract.split_sentences
+    monkeypatch.setattr(extract, "split_sentences", lambda text: asked.append(text) or real(text))
+    again = segment_article(article(body), first.cuts)
     assert asked == [] and [s.text for s in again.segments] == [s.text for s in first.segments]
     assert again.cuts == first.cuts
     # an edit: only the changed paragraph goes to the splitter
-    edited = segment_article(article(body.replace("It has 24 seats.", "It has 30 seats. Pupils love it.")))
+    edited = segment_article(article(body.replace("It has 24 seats.", "It has 30 seats. Pupils love it.")), first.cuts)
     assert len(asked) == 1 and "30 seats" in asked[0]
     assert [s.text for s in edited.segments][-2:] == ["The second paragraph has two sentences.",
                                                       "Here is the second one."]
     assert "Pupils love it." in [s.text for s in edited.segments]
-    # a remembered cut that does not fit the text (another text with that key) is not used
-    segments._KNOWN_CUTS.clear()
-    segments.remember_cuts({key: [10_000] for key in first.cuts})
-    assert [s.text for s in segment_article(article(body)).segments] == [s.text for s in first.segments]
+    # a cut that does not fit the text (another text with that key) is not used
+    assert [s.text for s in segment_article(article(body), {key: [10_000] for key in first.cuts}).segments] == \
+        [s.text for s in first.segments]
+
+
+def test_the_cuts_given_decide_the_segments_not_what_was_segmented_before() -> None:
+    """Segmenting keeps nothing between calls: the same article and the same cuts give the same
+    segments whatever was segmented before, and without cuts the splitter decides afresh."""
+    body = "Scores rose. They fell again.\n"
+    fresh = segment_article(article(body))
+    assert [s.text for s in body_segments(fresh)] == ["Scores rose.", "They fell again."]
+    (key,) = fresh.cuts
+    one = {key: ()}  # where an earlier splitter left the paragraph whole
+    kept = segment_article(article(body), one)
+    assert [s.text for s in body_segments(kept)] == ["Scores rose. They fell again."]
+    assert kept.cuts == {key: ()}
+    assert [s.id for s in segment_article(article(body)).segments] == [s.id for s in fresh.segments]
+    assert [s.id for s in segment_article(article(body), one).segments] == [s.id for s in kept.segments]
