@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -105,11 +106,17 @@ def test_session_requests_need_the_csrf_token_and_tokens_do_not(app, rt: Runtime
 
 def test_openapi_describes_the_api(app) -> None:  # type: ignore[no-untyped-def]
     assert TestClient(app).get("/openapi.json").status_code == 401  # for signed-in users only
-    paths = signed_in(app, "aida").get("/openapi.json").json()["paths"]
+    schema = signed_in(app, "aida").get("/openapi.json").json()
+    paths = schema["paths"]
     for path in ("/api/login", "/api/segments", "/api/segments/{segment_id}/{lang}",
                  "/api/segments/{segment_id}/{lang}/approve", "/api/releases", "/api/releases/{release_id}/approve"):
         assert path in paths
     assert not [p for p in paths if not p.startswith("/api/")]
+    # every operation documents the one error shape, not FastAPI's own {"detail": ...}
+    answers = [op["responses"] for ops in paths.values() for op in ops.values()]
+    assert all(a["default"]["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/ErrorAnswer"
+               and "422" not in a for a in answers)
+    assert set(schema["components"]["schemas"]["ErrorDetail"]["required"]) == {"status", "type", "message"}
 
 
 def test_forms_work_without_javascript(app, rt: Runtime) -> None:  # type: ignore[no-untyped-def]
@@ -179,3 +186,23 @@ def test_the_release_page_shows_what_is_held_back(app, rt: Runtime) -> None:  # 
     assert f"ky: partners-showcase, {SEED}" in page
     info = services.release_info(rt, release["id"])
     assert info.incomplete["ru"] == ("partners-showcase",)
+
+
+def test_the_editor_page_uploads_xliff_through_its_form(app, rt: Runtime) -> None:  # type: ignore[no-untyped-def]
+    elena = signed_in(app, "elena")
+    page = elena.get(f"/edit/{SEED}/ru").text
+    action = f'action="/edit/{SEED}/ru/xliff"'
+    assert action in page and 'name="file"' in page
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert csrf is not None
+    item = first(rt, "ru")
+    exported = elena.get(f"/api/xliff/{SEED}/ru?version=1.2").text.replace(f">{item.text}<", ">Церемония<", 1)
+    del elena.headers["X-CSRF-Token"]  # as a browser sends the form: the token in its field
+    imported = elena.post(f"/edit/{SEED}/ru/xliff", data={"csrf": csrf.group(1)},
+                          files={"file": ("seed.ru.xlf", exported.encode(), "application/xliff+xml")})
+    assert imported.status_code == 200 and imported.headers["content-type"].startswith("text/html")
+    assert f"<code>{item.segment_id}</code></a></td><td>edited</td>" in imported.text
+    assert first(rt, "ru").text == "Церемония"
+    forged = elena.post(f"/edit/{SEED}/ru/xliff", data={"csrf": "forged"},
+                        files={"file": ("seed.ru.xlf", exported.encode(), "application/xliff+xml")})
+    assert forged.status_code == 403

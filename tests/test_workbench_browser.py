@@ -2,7 +2,7 @@
 
 A translator signs in, fixes a segment, approves the next one with the keyboard and
 sees the progress change; an editor approves a release; a translator's attempt to
-approve a release is refused.
+approve a release is refused; an editor imports an XLIFF file through the editor page.
 """
 
 from __future__ import annotations
@@ -141,3 +141,21 @@ def test_editor_approves_a_release_and_a_translator_cannot(server, browser) -> N
     editor.click("#release-1 button")
     editor.wait_for_selector("#release-1 >> text=approved by elena")
     assert services.release_info(rt, 1).state == "approved"
+
+
+def test_editor_imports_an_xliff_file_through_the_editor_page(server, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    base, rt = server
+    item = services.review_list(rt, "ru", article=SEED)[0]
+    exported = services.xliff_export(rt, SEED, "ru", "1.2").replace(f">{item.text}<", ">Церемония открытия<", 1)
+    upload = tmp_path / "seed.ru.xlf"
+    upload.write_text(exported, encoding="utf-8")
+
+    editor = sign_in(browser, base, "elena")
+    editor.goto(f"{base}/edit/{SEED}/ru")
+    editor.click("details.xliff summary")
+    editor.set_input_files('details.xliff input[type="file"]', str(upload))
+    editor.click('details.xliff button[type="submit"]')
+    editor.wait_for_url(f"{base}/edit/{SEED}/ru/xliff")
+    row = editor.locator(f'table.imported tr:has(code:text-is("{item.segment_id}"))')
+    assert row.locator("td").nth(1).text_content() == "edited"
+    assert services.review_list(rt, "ru", article=SEED)[0].text == "Церемония открытия"

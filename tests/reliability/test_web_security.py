@@ -178,6 +178,7 @@ class _Scripts(HTMLParser):
             self.inline.append("<script> without src")
         self.inline += [f"<{tag} {k}>" for k in names if k.startswith("on")]
         self.inline += [f"<{tag} style>" for k in names if k == "style"]
+        self.inline += [f"<{tag} {k}={v}>" for k, v in attrs if (v or "").strip().lower().startswith("javascript:")]
 
 
 def test_every_response_has_the_security_headers_and_pages_need_no_inline_script(rt: Runtime) -> None:
@@ -185,7 +186,9 @@ def test_every_response_has_the_security_headers_and_pages_need_no_inline_script
     anonymous, elena = TestClient(app), client_for(app, "elena", rt)
     responses = [anonymous.get("/login"), anonymous.get("/api/segments"), anonymous.get("/static/workbench.js"),
                  anonymous.get("/nowhere"), elena.get("/"), elena.get(f"/edit/{SEED}/ru"), elena.get("/releases"),
-                 elena.get("/api/segments?lang=zh"), elena.get("/edit/no-such-article/ru")]
+                 elena.get("/api/segments?lang=zh"), elena.get("/edit/no-such-article/ru"),
+                 elena.get("/api/nowhere"), elena.delete("/api/segments"), elena.get("/api/segments?limit=x"),
+                 elena.post("/releases", data={"csrf": "forged"})]
     for response in responses:
         csp = response.headers["content-security-policy"]
         script_src = re.search(r"script-src ([^;]*)", csp)

@@ -1,0 +1,171 @@
+"""The JSON API under ``/api/``, described at ``/openapi.json`` (for signed-in users).
+
+Each route calls one service with the runtime acting as the signed-in user; errors leave
+through the funnel of :mod:`tilmech.web.errors` as ``{"error": {...}}``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from .. import services
+from ..auth import User
+from ..runtime import Runtime
+from .data import MAX_INT, plain, read_upload, upload_name
+from .security import acting, check_csrf, csrf_token, mutating, sign_in, signed_in
+
+MAX_TEXT = 20_000  # characters of one segment's text
+
+
+
+class ErrorDetail(BaseModel):
+    """The one error shape (a stale save adds ``current_text`` and ``current_version``)."""
+
+    model_config = ConfigDict(extra="allow")
+    status: int
+    type: str
+    message: str
+
+
+class ErrorAnswer(BaseModel):
+    error: ErrorDetail
+
+
+# Every operation documents the error shape as its "default" answer (instead of FastAPI's own 422).
+router = APIRouter(responses={"default": {"model": ErrorAnswer, "description": "an error, in the one error shape"}})
+
+
+class Login(BaseModel):
+    name: str = Field(max_length=100)
+    password: str = Field(max_length=1000)
+
+
+class Edit(BaseModel):
+    text: str = Field(min_length=1, max_length=MAX_TEXT)
+    version: int | None = Field(None, ge=-MAX_INT, le=MAX_INT)
+
+
+class Transition(BaseModel):
+    version: int | None = Field(None, ge=-MAX_INT, le=MAX_INT)
+    note: str = Field("", max_length=2000)
+
+
+class BulkApprove(BaseModel):
+    max_risk: float = Field(ge=0, le=100)
+    dry_run: bool = False
+    only: list[str] | None = None  # the segment ids a dry run returned
+
+
+class CommentBody(BaseModel):
+    text: str = Field(min_length=1, max_length=4000)
+
+
+@router.get("/openapi.json", include_in_schema=False)
+def openapi(request: Request, user: User = Depends(signed_in)) -> JSONResponse:
+    return JSONResponse(request.app.openapi())
+
+
+@router.post("/api/login", tags=["session"])
+def api_login(body: Login, request: Request) -> dict[str, Any]:
+    user = sign_in(request, body.name, body.password)
+    return {"user": plain(user), "csrf": csrf_token(request)}
+
+
+@router.post("/api/logout", tags=["session"])
+def api_logout(request: Request) -> dict[str, bool]:
+    if request.session.get("user"):
+        check_csrf(request, request.headers.get("x-csrf-token"))
+    request.session.clear()
+    return {"ok": True}
+
+
+@router.get("/api/me", tags=["session"])
+def api_me(request: Request, user: User = Depends(signed_in)) -> dict[str, Any]:
+    return {"user": plain(user), "csrf": csrf_token(request)}
+
+
+@router.get("/api/progress", tags=["review"])
+def api_progress(r: Runtime = Depends(acting)) -> list[dict[str, Any]]:
+    return plain(services.progress_table(r))
+
+
+@router.get("/api/segments", tags=["review"])
+def api_segments(lang: str | None = None, state: str | None = None, article: str | None = None,
+                 q: str | None = None, flag: str | None = None, order: str = "position",
+                 min_risk: float | None = None, max_risk: float | None = None,
+                 limit: int | None = Query(None, ge=1, le=MAX_INT, description="the first so many in that order"),
+                 r: Runtime = Depends(acting)) -> list[dict[str, Any]]:
+    return plain(services.review_list(r, lang, state, article, query=q, flag=flag, order=order,
+                                      min_risk=min_risk, max_risk=max_risk, limit=limit))
+
+
+@router.post("/api/articles/{article}/{lang}/approve", tags=["review"])
+def api_bulk_approve(article: str, lang: str, body: BulkApprove, r: Runtime = Depends(mutating)) -> dict[str, Any]:
+    return plain(services.bulk_approve(r, lang, article, body.max_risk, dry_run=body.dry_run, only=body.only))
+
+
+@router.get("/api/qa/report", tags=["qa"])
+def api_qa_report(lang: str | None = None, article: str | None = None, worst: int = 10,
+                  r: Runtime = Depends(acting)) -> dict[str, Any]:
+    return services.qa_report(r, lang, article, worst=worst).to_dict()
+
+
+@router.get("/api/segments/{segment_id}", tags=["review"])
+def api_segment(segment_id: str, lang: str | None = None, r: Runtime = Depends(acting)) -> dict[str, Any]:
+    return plain(services.review_show(r, segment_id, lang))
+
+
+@router.put("/api/segments/{segment_id}/{lang}", tags=["review"])
+def api_edit(segment_id: str, lang: str, body: Edit, r: Runtime = Depends(mutating)) -> dict[str, Any]:
+    return plain(services.review_edit(r, segment_id, lang, body.text, body.version))
+
+
+@router.post("/api/segments/{segment_id}/{lang}/approve", tags=["review"])
+def api_approve(segment_id: str, lang: str, body: Transition, r: Runtime = Depends(mutating)) -> dict[str, Any]:
+    services.review_approve(r, lang, [segment_id], expected_version=body.version)
+    return plain(services.review_show(r, segment_id, lang).items[0])
+
+
+@router.post("/api/segments/{segment_id}/{lang}/send-back", tags=["review"])
+def api_send_back(segment_id: str, lang: str, body: Transition, r: Runtime = Depends(mutating)) -> dict[str, Any]:
+    services.review_send_back(r, lang, [segment_id], body.note, expected_version=body.version)
+    return plain(services.review_show(r, segment_id, lang).items[0])
+
+
+@router.post("/api/segments/{segment_id}/{lang}/comments", tags=["review"])
+def api_comment(segment_id: str, lang: str, body: CommentBody, r: Runtime = Depends(mutating)) -> dict[str, Any]:
+    services.add_comment(r, segment_id, lang, body.text)
+    return plain(services.review_show(r, segment_id, lang).comments)
+
+
+@router.get("/api/releases", tags=["releases"])
+def api_releases(r: Runtime = Depends(acting)) -> dict[str, Any]:
+    return {"releases": plain(services.release_list(r)), "preview": plain(services.release_preview(r))}
+
+
+@router.post("/api/releases", tags=["releases"])
+def api_release_create(r: Runtime = Depends(mutating)) -> dict[str, Any]:
+    return plain(services.release_create(r))
+
+
+@router.post("/api/releases/{release_id}/approve", tags=["releases"])
+def api_release_approve(release_id: Annotated[int, Path(ge=-MAX_INT, le=MAX_INT)],
+                        r: Runtime = Depends(mutating)) -> dict[str, Any]:
+    return plain(services.release_approve(r, release_id))
+
+
+@router.get("/api/xliff/{article}/{lang}", tags=["xliff"], response_class=Response)
+def api_xliff_export(article: str, lang: str, version: str = "2.1", r: Runtime = Depends(acting)) -> Response:
+    text = services.xliff_export(r, article, lang, version)
+    return Response(text, media_type="application/xliff+xml", headers={
+        "Content-Disposition": f'attachment; filename="{article}.{lang}.xlf"'})
+
+
+@router.post("/api/xliff", tags=["xliff"])
+async def api_xliff_import(file: UploadFile, r: Runtime = Depends(mutating)) -> list[dict[str, Any]]:
+    text = await read_upload(file, r.settings.limits.upload_bytes)
+    return plain(services.xliff_import(r, text, upload_name(file)))

@@ -1,0 +1,134 @@
+"""The workbench's server-rendered pages: sign-in, dashboard, segment editor, releases.
+
+Every form works without JavaScript (the script only makes them quicker); each one that
+changes state carries the session's CSRF token as its ``csrf`` field.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Path, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from .. import services
+from ..auth import User
+from ..errors import TooManyRequests, Unauthorized, UsageError
+from ..runtime import Runtime
+from .data import MAX_INT, read_upload, upload_name
+from .security import acting, check_csrf, csrf_token, local_target, sign_in, signed_in
+from .state import workbench
+
+router = APIRouter(include_in_schema=False)
+
+
+def page(request: Request, name: str, user: User, **context: Any) -> HTMLResponse:
+    """A page for a signed-in user: the header shows who, the forms get the CSRF token."""
+    bench = workbench(request)
+    return bench.templates.TemplateResponse(request, name, {
+        "user": user, "csrf": csrf_token(request), "languages": bench.runtime.settings.target_languages, **context})
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/") -> HTMLResponse:
+    return workbench(request).templates.TemplateResponse(
+        request, "login.html", {"user": None, "next": local_target(next), "error": ""})
+
+
+@router.post("/login")
+def login_form(request: Request, name: str = Form(...), password: str = Form(...), next: str = Form("/")) -> Response:
+    try:
+        sign_in(request, name, password)
+    except (Unauthorized, TooManyRequests) as exc:
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+        return workbench(request).templates.TemplateResponse(
+            request, "login.html", {"user": None, "next": local_target(next), "error": str(exc)},
+            status_code=exc.http_status, headers=headers)
+    return RedirectResponse(local_target(next), status_code=303)
+
+
+@router.post("/logout")
+def logout_form(request: Request, csrf: str = Form("")) -> Response:
+    check_csrf(request, csrf)
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(request: Request, user: User = Depends(signed_in), r: Runtime = Depends(acting)) -> HTMLResponse:
+    return page(request, "dashboard.html", user, progress=services.progress_table(r))
+
+
+@router.get("/edit/{article}/{lang}", response_class=HTMLResponse)
+def editor(request: Request, article: str, lang: str, state: str | None = None, flag: str | None = None,
+           order: str = "position", q: str | None = None, min_risk: str | None = None,
+           max_risk: str | None = None, user: User = Depends(signed_in),
+           r: Runtime = Depends(acting)) -> HTMLResponse:
+    items = services.review_list(r, lang, state or None, article, query=q or None, flag=flag or None,
+                                 order=order, min_risk=_number(min_risk, "min_risk"),
+                                 max_risk=_number(max_risk, "max_risk"))
+    views = services.review_views(r, lang, items)
+    progress = next((p for p in services.progress_table(r, article) if p.lang == lang), None)
+    return page(request, "editor.html", user, article=article, lang=lang, items=items, views=views,
+                progress=progress, may_review=user.may_review(lang),
+                filters={"state": state or "", "flag": flag or "", "order": order, "q": q or "",
+                         "min_risk": min_risk or "", "max_risk": max_risk or ""})
+
+
+# Declared before the segment form below, whose {segment_id} would take "xliff" as well.
+@router.post("/edit/{article}/{lang}/xliff", response_class=HTMLResponse)
+async def editor_xliff_import(request: Request, article: str, lang: str, file: UploadFile,
+                              csrf: str = Form(""), user: User = Depends(signed_in),
+                              r: Runtime = Depends(acting)) -> HTMLResponse:
+    """The editor's XLIFF upload: each segment's outcome on a page of its own."""
+    check_csrf(request, csrf)
+    outcomes = services.xliff_import(r, await read_upload(file, r.settings.limits.upload_bytes), upload_name(file))
+    return page(request, "imported.html", user, article=article, lang=lang, outcomes=outcomes)
+
+
+@router.post("/edit/{article}/{lang}/{segment_id}")
+def editor_form(request: Request, article: str, lang: str, segment_id: str, action: str = Form(...),
+                text: str = Form(""), version: Annotated[int | None, Form(ge=-MAX_INT, le=MAX_INT)] = None,
+                csrf: str = Form(""), r: Runtime = Depends(acting)) -> Response:
+    """The same actions without JavaScript: save, approve, send back, then back to the page."""
+    check_csrf(request, csrf)
+    if action in ("save", "approve") and text.strip():
+        current = services.review_show(r, segment_id, lang).items[0]
+        if text.strip() != current.text:
+            version = services.review_edit(r, segment_id, lang, text, version).version
+    if action == "approve":
+        services.review_approve(r, lang, [segment_id], expected_version=version)
+    elif action == "send-back":
+        services.review_send_back(r, lang, [segment_id], expected_version=version)
+    return RedirectResponse(f"/edit/{article}/{lang}#seg-{segment_id}", status_code=303)
+
+
+@router.get("/releases", response_class=HTMLResponse)
+def releases_page(request: Request, user: User = Depends(signed_in), r: Runtime = Depends(acting)) -> HTMLResponse:
+    return page(request, "releases.html", user, releases=services.release_list(r),
+                preview=services.release_preview(r))
+
+
+@router.post("/releases")
+def releases_create(request: Request, csrf: str = Form(""), r: Runtime = Depends(acting)) -> Response:
+    check_csrf(request, csrf)
+    services.release_create(r)
+    return RedirectResponse("/releases", status_code=303)
+
+
+@router.post("/releases/{release_id}/approve")
+def releases_approve(request: Request, release_id: Annotated[int, Path(ge=-MAX_INT, le=MAX_INT)],
+                     csrf: str = Form(""), r: Runtime = Depends(acting)) -> Response:
+    check_csrf(request, csrf)
+    services.release_approve(r, release_id)
+    return RedirectResponse("/releases", status_code=303)
+
+
+def _number(value: str | None, name: str) -> float | None:
+    """A number from a form field; empty is none."""
+    if value is None or not value.strip():
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise UsageError(f"{name}: {value!r} is not a number") from None

@@ -1,0 +1,28 @@
+"""What every router of the workbench reads from the app: the runtime, the templates, the sign-in limiter.
+
+``create_app`` puts one :class:`Workbench` on ``app.state``; routes reach it through
+the request (:func:`workbench`), so no route closes over the runtime.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import cast
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+
+from ..auth import SignInLimiter
+from ..runtime import Runtime
+
+
+@dataclass(frozen=True)
+class Workbench:
+    runtime: Runtime  # the operator's runtime; each request acts as its signed-in user (``acting_as``)
+    limiter: SignInLimiter
+    templates: Jinja2Templates
+
+
+def workbench(request: Request) -> Workbench:
+    """The workbench of the app serving ``request``."""
+    return cast(Workbench, request.app.state.workbench)
