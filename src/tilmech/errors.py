@@ -49,6 +49,15 @@ class InputError(ConfigError):
         super().__init__(f"{where}: {message}")
 
 
+class Problems(ConfigError):
+    """Every problem found in a file or folder, reported at once: ``SOURCE: N problems``, then one line each."""
+
+    def __init__(self, source: str, lines: list[str] | tuple[str, ...], detail: str = "") -> None:
+        self.source = source
+        self.lines = tuple(lines)
+        super().__init__(f"{source}: {len(self.lines)} problems{detail}\n" + "\n".join(self.lines))
+
+
 class EnvironmentNotReady(TilmechError):
     """A model, a database or another part of the environment is missing."""
 
@@ -58,6 +67,10 @@ class EnvironmentNotReady(TilmechError):
 
 class ModelMissing(EnvironmentNotReady):
     """No installed translation model for a language pair."""
+
+
+class StoreUnavailable(EnvironmentNotReady):
+    """The store is busy (another writer holds its lock past ``store_timeout``) or cannot be reached."""
 
 
 class WorkflowError(TilmechError):

@@ -36,7 +36,7 @@ from markupsafe import Markup
 from ..articles import Article, write_article
 from ..errors import ConfigError, InputError
 from ..languages import Language, get_language
-from ..segments import render_html
+from ..markdown.render import render_html
 
 MANIFEST = "manifest.json"
 BUILD_INFO = "build-info.json"
@@ -291,6 +291,15 @@ class LocalTarget(Target):
     def __init__(self, root: Path) -> None:
         self.root = root
         self.location = str(root)
+        # a file where the folder (or one above it) should be: say so before anything is written
+        for folder in (root, *root.parents):
+            if folder.exists():
+                if not folder.is_dir():
+                    from ..errors import UsageError
+
+                    raise UsageError(f"{folder}: not a folder: publish to a folder (it is made if missing) "
+                                     "or to an fsspec URL (--to, or paths.publish in tilmech.yaml)")
+                break
 
     def write_release(self, release: int, bundles: dict[str, dict[str, bytes]],
                       build_info: dict[str, Any] | None) -> str:

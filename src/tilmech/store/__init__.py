@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event, inspect, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..errors import EnvironmentNotReady
+from ..errors import EnvironmentNotReady, StoreUnavailable
 from .schema import (
     ArticleRow,
     Base,
@@ -66,6 +66,43 @@ def _sqlite_pragmas(timeout: float) -> Any:
 SCHEMA_HEAD = "0007"
 
 
+# What a database driver says when another writer holds the lock past the timeout (SQLite's busy
+# timeout, PostgreSQL's lock_timeout), or when the database cannot be reached at all.
+_BUSY = ("database is locked", "database table is locked", "lock timeout", "could not obtain lock",
+         "deadlock detected")
+_UNREACHABLE = ("connection refused", "could not connect", "connection failed", "unable to open database file",
+                "server closed the connection", "could not translate host name", "name or service not known",
+                "timeout expired", "connection timed out", "terminating connection", "no such host")
+
+
+def store_name(url: str) -> str:
+    """The store as a message names it: a SQLite file's path, else the URL without its password."""
+    try:
+        parsed = make_url(url)
+    except Exception:  # not a URL SQLAlchemy reads: the message shows it as given
+        return url
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.database or "(in memory)"
+    return parsed.render_as_string(hide_password=True)
+
+
+def unavailable(url: str, timeout: float, exc: BaseException) -> StoreUnavailable | None:
+    """``exc`` (a driver's OperationalError) as a :class:`StoreUnavailable` saying what to do, or None
+    when it is another kind of failure."""
+    if not isinstance(exc, OperationalError):
+        return None
+    detail = " ".join(str(exc.orig).split())
+    low = detail.lower()
+    if any(text in low for text in _BUSY):
+        return StoreUnavailable(
+            f"the store is busy: {store_name(url)} stayed locked by another writer (a flow, the workbench, "
+            f"a backup) for the {timeout:g} s of store_timeout: try again, or raise store_timeout in tilmech.yaml")
+    if any(text in low for text in _UNREACHABLE):
+        return StoreUnavailable(f"cannot reach the store {store_name(url)}: {detail}: check `store` in "
+                                "tilmech.yaml and that the database (server) is there, then try again")
+    return None
+
+
 def lock_key(name: str) -> int:
     """The PostgreSQL advisory lock key of the lock called ``name``."""
     return zlib.crc32(name.encode()) - 2**31
@@ -95,6 +132,9 @@ class Store:
             if check:
                 self._ensure_schema()
         except DatabaseError as exc:  # unreachable, locked, or not a database (damaged)
+            mapped = unavailable(url, timeout, exc)
+            if mapped is not None:
+                raise mapped from exc
             raise EnvironmentNotReady(f"cannot open the store {url!r}: {exc.orig}"
                                       + ("" if isinstance(exc, OperationalError) else
                                          ": restore a backup (tilmech db backup) or run `tilmech db check`")) from None
@@ -215,14 +255,27 @@ class Store:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        with self._sessions() as session, session.begin():
-            yield session
+        """A unit of work; a busy or unreachable database raises :class:`StoreUnavailable` (exit 3, HTTP 503)."""
+        try:
+            with self._sessions() as session, session.begin():
+                yield session
+        except OperationalError as exc:
+            mapped = unavailable(self.url, self.timeout, exc)
+            if mapped is None:
+                raise
+            raise mapped from exc
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
         """A unit of work that only reads: on SQLite it neither takes nor waits for the write lock."""
-        with self._readers() as session, session.begin():
-            yield session
+        try:
+            with self._readers() as session, session.begin():
+                yield session
+        except OperationalError as exc:
+            mapped = unavailable(self.url, self.timeout, exc)
+            if mapped is None:
+                raise
+            raise mapped from exc
 
     def analyze(self) -> None:
         """Refresh the query planner's statistics after many rows changed (SQLite, sampled: a few
