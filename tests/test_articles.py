@@ -108,11 +108,16 @@ CASES: dict[str, tuple[int | None, tuple[str, ...]]] = {
     "missing-title.md": (2, ("title: required key is missing",)),
     "date-not-a-date.md": (3, ("date:", "expected a date as YYYY-MM-DD")),
     "impossible-date.md": (3, ("date:", "YYYY-MM-DD")),
-    "unknown-key.md": (2, ("tittle: unknown key", "check its spelling")),
     "Upper-Case.md": (None, ("bad file name 'Upper-Case'", "use lower-case letters, digits and hyphens")),
     "has spaces.md": (None, ("bad file name 'has spaces'", "use lower-case letters, digits and hyphens")),
 }
 BUGS: dict[str, str] = {}  # known bugs: file name -> reason (xfail)
+# files with several problems -> each problem after the file name, in the order of the file
+SEVERAL: dict[str, list[str]] = {
+    "unknown-key.md": [":2: tittle: unknown key (check its spelling", ":2: title: required key is missing"],
+    "several-problems.md": [":2: tittle: unknown key (check its spelling", ":2: title: required key is missing",
+                            ":3: date: expected a date as YYYY-MM-DD"],
+}
 
 
 def _params() -> list[object]:
@@ -122,7 +127,7 @@ def _params() -> list[object]:
 
 
 def test_every_bad_article_file_has_a_case() -> None:
-    assert sorted(p.name for p in BAD.iterdir()) == sorted(CASES)
+    assert sorted(p.name for p in BAD.iterdir()) == sorted([*CASES, *SEVERAL])
 
 
 @pytest.mark.parametrize(("name", "line", "fragments"), _params())
@@ -148,3 +153,45 @@ def test_bad_article_names_its_source_relative_to_the_project() -> None:
         load_article(BAD / "no-front-matter.md", root)
     assert str(info.value).startswith("bad-articles/no-front-matter.md:1: ")
     assert (info.value.source, info.value.line) == ("bad-articles/no-front-matter.md", 1)
+
+
+@pytest.mark.parametrize("name", sorted(SEVERAL))
+def test_every_problem_of_an_article_is_reported_at_once(name: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_article(BAD / name)
+    lines = str(info.value).splitlines()
+    assert info.value.exit_code == 2
+    assert lines[0] == f"{BAD / name}: {len(SEVERAL[name])} problems"
+    assert sorted(lines[1:]) == sorted(lines[1:], key=lambda line: int(line.split(":")[1]))  # the file's order
+    assert len(lines) == 1 + len(SEVERAL[name])
+    for expected in SEVERAL[name]:
+        assert sum(line.startswith(f"{BAD / name}{expected}") for line in lines) == 1, expected
+
+
+# -- every bad article of a project, before any work -------------------------------------
+
+
+def test_translate_lists_every_bad_article_at_once(pseudo_project: Path, tilmech) -> None:  # type: ignore[no-untyped-def]
+    """Two bad articles among good ones: `tilmech translate` reads them all, lists every problem of
+    both with file and line, exits 2 and translates nothing."""
+    content = pseudo_project / "content" / "en"
+    good = sorted(p.name for p in content.glob("*.md"))
+    assert len(good) >= 2
+    for name in ("missing-title.md", "several-problems.md"):
+        (content / name).write_bytes((BAD / name).read_bytes())
+    result = tilmech("--project", pseudo_project, "translate", "--lang", "ky")
+    assert result.code == 2, result
+    lines = result.err.strip().splitlines()
+    assert lines[0].endswith("content/en: 4 problems in 2 articles")
+    assert lines[1:] == [
+        "content/en/missing-title.md:2: title: required key is missing",
+        "content/en/several-problems.md:2: title: required key is missing",
+        "content/en/several-problems.md:2: tittle: unknown key (check its spelling against the documentation)",
+        "content/en/several-problems.md:3: date: expected a date as YYYY-MM-DD",
+    ]
+    assert not (pseudo_project / "tilmech.db").exists()  # nothing started
+    # one bad article alone: its own line, as before
+    (content / "several-problems.md").unlink()
+    alone = tilmech("--project", pseudo_project, "translate", "--lang", "ky")
+    assert alone.code == 2
+    assert alone.err.strip().splitlines() == ["error: content/en/missing-title.md:2: title: required key is missing"]

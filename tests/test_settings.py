@@ -63,6 +63,15 @@ CASES: dict[str, tuple[int, str, str]] = {
     "engine-def-shadows-builtin.yaml": (3, "engine_defs.argos", "built-in engine"),
 }
 BUGS: dict[str, str] = {}  # known bugs: file name -> reason (xfail)
+# files with several problems -> the line of each, in the order of the file
+SEVERAL: dict[str, list[str]] = {
+    "three-problems.yaml": [
+        "tilmech.yaml:2: target_languages[1]: the source language cannot also be a target language ('en')",
+        "tilmech.yaml:4: engines.ru[1]: unknown engine 'deepl': use 'argos' or 'pseudo' or define it under "
+        "engine_defs",
+        "tilmech.yaml:6: mt.beam_size: Input should be a valid integer",
+    ],
+}
 
 
 def _params() -> list[object]:
@@ -72,7 +81,7 @@ def _params() -> list[object]:
 
 
 def test_every_bad_settings_file_has_a_case() -> None:
-    assert sorted(p.name for p in BAD.iterdir()) == sorted(CASES)
+    assert sorted(p.name for p in BAD.iterdir()) == sorted([*CASES, *SEVERAL])
 
 
 @pytest.mark.parametrize(("name", "line", "key", "fragment"), _params())
@@ -101,6 +110,44 @@ def test_all_problems_of_a_file_are_reported_together(tmp_path: Path) -> None:
     lines = str(info.value).splitlines()
     assert any(line.startswith("tilmech.yaml:3: mt.beam_size:") for line in lines)
     assert any(line.startswith("tilmech.yaml:5: site.base_ulr: unknown key") for line in lines)
+
+
+@pytest.mark.parametrize("name", sorted(SEVERAL))
+def test_every_problem_of_a_file_is_reported_at_once_by_the_cli(tmp_path: Path, name: str, tilmech) -> None:  # type: ignore[no-untyped-def]
+    """Schema problems and problems across keys together: the count, then each with its line."""
+    shutil.copy(BAD / name, tmp_path / "tilmech.yaml")
+    result = tilmech("--project", tmp_path, "status")
+    assert result.code == 2
+    lines = result.err.strip().splitlines()
+    assert lines[0].endswith(f"tilmech.yaml: {len(SEVERAL[name])} problems")
+    assert len(lines) == 1 + len(SEVERAL[name])
+    for line, expected in zip(lines[1:], SEVERAL[name], strict=True):
+        assert line.startswith(expected)
+    assert "Traceback" not in result.err
+
+
+def test_problems_across_keys_are_all_reported(tmp_path: Path) -> None:
+    """Each check across keys runs on every value; one that the schema refuses is not checked again."""
+    (tmp_path / "tilmech.yaml").write_text(
+        "target_languages: [ru, ky]\n"
+        "engines:\n  ru: [argos, deepl]\n  ky: [argos, argos]\n  zh: argos\n  fr: argos\n"
+        "engine_defs:\n  argos: {type: ct2, model: m}\n  llm: {type: openai, url: u}\n"
+        "qa:\n  disabled:\n    ky: [no-such-check]\n    zh: [looks-russian]\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_settings(tmp_path)
+    assert info.value.exit_code == 2
+    assert str(info.value).splitlines() == [
+        "tilmech.yaml: 8 problems",
+        "tilmech.yaml:3: engines.ru[1]: unknown engine 'deepl': use 'argos' or 'pseudo' or define it under "
+        "engine_defs (argos, llm)",
+        "tilmech.yaml:4: engines.ky: an engine is listed twice",
+        "tilmech.yaml:5: engines.zh: 'zh' is not one of target_languages (ru, ky): add it there or remove this line",
+        "tilmech.yaml:6: engines.fr: unknown language 'fr': use one of en, ky, ru, zh",
+        "tilmech.yaml:8: engine_defs.argos: 'argos' is a built-in engine: choose another name",
+        "tilmech.yaml:9: engine_defs.llm.model: required key is missing",
+        "tilmech.yaml:12: qa.disabled.ky[0]: unknown check 'no-such-check': see `tilmech qa checks`",
+        "tilmech.yaml:13: qa.disabled.zh: 'zh' is not one of target_languages (ru, ky)",
+    ]
 
 
 # -- resolving languages named on the command line -----------------------------------------

@@ -1,19 +1,21 @@
 """Project settings: ``tilmech.yaml``, one declared schema with a help line per key.
 
-Paths in the file are relative to the folder that holds it. Every problem is
-reported as ``tilmech.yaml:LINE: key: problem``.
+Paths in the file are relative to the folder that holds it. Every problem of the file,
+the schema's and those across keys, is reported at once: ``tilmech.yaml: 3 problems``,
+then one line each as ``tilmech.yaml:LINE: key: problem`` (a single problem: its line alone).
 """
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from .errors import ConfigError
 from .languages import LANGUAGES, Language, get_language
-from .yamldoc import read_yaml, validate
+from .yamldoc import Problem, YamlDoc, check_schema, raise_problems, read_yaml
 
 CONFIG_NAME = "tilmech.yaml"
 ENGINES = ("argos", "pseudo")  # built in; more are defined under engine_defs (types ct2 and openai)
@@ -229,53 +231,109 @@ def find_project(start: Path) -> Path:
 
 
 def read_settings(text: str, source: str = CONFIG_NAME, root: Path | None = None) -> Settings:
+    """The settings in ``text`` (named ``source`` in errors).
+
+    Every problem is collected, the schema's and those across keys, and reported at once
+    (:class:`~tilmech.errors.Problems`: ``tilmech.yaml: 3 problems``, then one line each).
+    """
     doc = read_yaml(text, source)
     if doc.data is not None and not isinstance(doc.data, dict):
         raise ConfigError(f"{source}:1: top level: expected a mapping of settings")
     data = dict(doc.data or {})
+    problems: list[Problem] = []
     if "root" in data:
-        raise ConfigError(f"{source}:{doc.line_of(('root',))}: root: unknown key")
+        problems.append(Problem(doc.line_of(("root",)), "root", "unknown key"))
+        del data["root"]
     doc.data = data
-    settings = validate(Settings, doc)
-    # checks across keys, reported where the offending value is
-    for i, code in enumerate(settings.target_languages):
-        if code == settings.source_language:
-            raise ConfigError(f"{source}:{doc.line_of(('target_languages', i))}: target_languages[{i}]: "
-                              f"the source language cannot also be a target language ({code!r})")
-    known = (*ENGINES, *settings.engine_defs)
-    for name in settings.engine_defs:
+    settings, schema = check_schema(Settings, doc)
+    problems += schema
+    broken: set[str] = set()  # keys whose value is wrong as a whole: left out of the checks across keys
+    if settings is None:
+        # validate again without the wrong values, so that the checks across keys run on the rest
+        valid, left = copy.deepcopy(data), schema
+        for _ in range(4):  # leaving a value out may leave a required key missing: left out in turn
+            for problem in left:
+                broken |= _leave_out(valid, problem.loc)
+            settings, left = check_schema(Settings, YamlDoc(valid, source, doc.lines))
+            if settings is not None:
+                break
+        else:  # not expected: the schema's problems are all there is to say
+            raise_problems(source, _sorted(problems, source))
+    assert settings is not None
+    problems += _cross_key_problems(settings, doc, broken)
+    raise_problems(source, _sorted(problems, source))
+    return settings.model_copy(update={"root": (root or Path(".")).resolve()})
+
+
+def _leave_out(data: dict[Any, Any], loc: tuple[str | int, ...]) -> set[str]:
+    """Remove the value at ``loc`` from ``data``: the innermost entry of a mapping on the way (one
+    engine, one key of mt); returns the top-level key when it goes as a whole."""
+    container, key = data, loc[0] if loc else None
+    for part in loc[1:]:
+        inner = container.get(key)
+        if not isinstance(inner, dict) or part not in inner:
+            break
+        container, key = inner, part
+    if container is data:
+        data.pop(key, None)
+        return {str(key)}
+    container.pop(key, None)
+    return set()
+
+
+def _sorted(problems: list[Problem], source: str) -> list[str]:
+    """The problems as lines, in the order of the file."""
+    return [p.render(source) for p in sorted(problems, key=lambda p: p.line or 0)]
+
+
+def _cross_key_problems(settings: Settings, doc: YamlDoc, broken: set[str]) -> list[Problem]:
+    """Checks across keys, each reported where the offending value is; a check that reads a key
+    whose value is wrong as a whole (in ``broken``) does not run."""
+    out: list[Problem] = []
+    data = doc.data
+    if not broken & {"target_languages", "source_language"}:
+        for i, code in enumerate(settings.target_languages):
+            if code == settings.source_language:
+                out.append(Problem(doc.line_of(("target_languages", i)), f"target_languages[{i}]",
+                                   f"the source language cannot also be a target language ({code!r})"))
+    # engine names defined under engine_defs, also those whose definition is wrong (reported as such)
+    raw_defs = data.get("engine_defs")
+    defined = [str(name) for name in raw_defs] if isinstance(raw_defs, dict) else list(settings.engine_defs)
+    for name in defined:
         if name in ENGINES:
-            raise ConfigError(f"{source}:{doc.line_of(('engine_defs', name))}: engine_defs.{name}: {name!r} is a "
-                              f"built-in engine: choose another name")
+            out.append(Problem(doc.line_of(("engine_defs", name)), f"engine_defs.{name}",
+                               f"{name!r} is a built-in engine: choose another name"))
+    known = (*ENGINES, *defined)
     for code, chain in settings.engines.items():
         if not chain:
-            raise ConfigError(f"{source}:{doc.line_of(('engines', code))}: engines.{code}: name at least one engine")
+            out.append(Problem(doc.line_of(("engines", code)), f"engines.{code}", "name at least one engine"))
         for i, name in enumerate(chain):
-            if name not in known:
-                where = f"engines.{code}" if isinstance(doc.data["engines"][code], str) else f"engines.{code}[{i}]"
-                raise ConfigError(
-                    f"{source}:{doc.line_of(('engines', code, i))}: {where}: unknown engine {name!r}: use "
-                    f"'argos' or 'pseudo' or define it under engine_defs"
-                    + (f" ({', '.join(settings.engine_defs)})" if settings.engine_defs else ""))
+            if name not in known and "engine_defs" not in broken:
+                where = f"engines.{code}" if isinstance(data["engines"][code], str) else f"engines.{code}[{i}]"
+                out.append(Problem(doc.line_of(("engines", code, i)), where,
+                                   f"unknown engine {name!r}: use 'argos' or 'pseudo' or define it under engine_defs"
+                                   + (f" ({', '.join(defined)})" if defined else "")))
         if len(set(chain)) != len(chain):
-            raise ConfigError(f"{source}:{doc.line_of(('engines', code))}: engines.{code}: an engine is listed twice")
-    for code in settings.engines:
-        if code not in settings.target_languages:
-            raise ConfigError(f"{source}:{doc.line_of(('engines', code))}: engines.{code}: {code!r} is not one of "
-                              f"target_languages ({', '.join(settings.target_languages)}): add it there or remove this line")
+            out.append(Problem(doc.line_of(("engines", code)), f"engines.{code}", "an engine is listed twice"))
+    if "target_languages" not in broken:
+        for code in settings.engines:
+            if code not in settings.target_languages:
+                out.append(Problem(doc.line_of(("engines", code)), f"engines.{code}",
+                                   f"{code!r} is not one of target_languages ({', '.join(settings.target_languages)}): "
+                                   f"add it there or remove this line"))
     from .qa import (
         CHECKS,  # the registry: its modules import more than settings needs at import time
     )
 
     for code, checks in settings.qa.disabled.items():
-        if code not in settings.target_languages:
-            raise ConfigError(f"{source}:{doc.line_of(('qa', 'disabled', code))}: qa.disabled.{code}: {code!r} is not "
-                              f"one of target_languages ({', '.join(settings.target_languages)})")
+        if code not in settings.target_languages and "target_languages" not in broken:
+            out.append(Problem(doc.line_of(("qa", "disabled", code)), f"qa.disabled.{code}",
+                               f"{code!r} is not one of target_languages ({', '.join(settings.target_languages)})"))
         for i, check in enumerate(checks):
             if check not in CHECKS:
-                raise ConfigError(f"{source}:{doc.line_of(('qa', 'disabled', code, i))}: qa.disabled.{code}[{i}]: "
-                                  f"unknown check {check!r}: see `tilmech qa checks`")
-    return settings.model_copy(update={"root": (root or Path(".")).resolve()})
+                out.append(Problem(doc.line_of(("qa", "disabled", code, i)), f"qa.disabled.{code}[{i}]",
+                                   f"unknown check {check!r}: see `tilmech qa checks`"))
+    return out
 
 
 def load_settings(project: Path | None = None) -> Settings:

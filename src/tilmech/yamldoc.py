@@ -8,14 +8,14 @@ file are reported together, then the read aborts once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import pydantic
 import yaml
 
-from .errors import ConfigError, InputError
+from .errors import ConfigError, InputError, Problems
 
 Path_ = tuple[str | int, ...]
 M = TypeVar("M", bound=pydantic.BaseModel)
@@ -37,6 +37,34 @@ class YamlDoc:
             if line is not None:
                 return line
         return None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem of a file: its line (when known), the key it is about, what is wrong."""
+
+    line: int | None
+    where: str  # the key, as format_path writes it (engines.ky[1]); empty: the file as a whole
+    message: str
+
+    def render(self, source: str) -> str:
+        at = f"{source}:{self.line}" if self.line is not None else source
+        return f"{at}: {self.where}: {self.message}" if self.where else f"{at}: {self.message}"
+
+
+@dataclass(frozen=True)
+class SchemaProblem(Problem):
+    """A :class:`Problem` found by the schema, with the path of its value in the data."""
+
+    loc: Path_ = ()
+
+
+def raise_problems(source: str, lines: Sequence[str], detail: str = "") -> None:
+    """Raise the problems found, if any: one as its own line, several as :class:`Problems`."""
+    if len(lines) == 1:
+        raise ConfigError(lines[0])
+    if lines:
+        raise Problems(source, list(lines), detail)
 
 
 def format_path(path: Path_) -> str:
@@ -143,23 +171,25 @@ def _read_yaml(text: str, source: str, line_offset: int, loader_class: Any) -> Y
 
 
 def validate(model: type[M], doc: YamlDoc, *, context: Mapping[str, Any] | None = None) -> M:
-    """Validate ``doc`` against ``model``; every error names file, line and key."""
+    """Validate ``doc`` against ``model``; every error names file, line and key, all reported at once."""
+    result, problems = check_schema(model, doc, context=context)
+    raise_problems(doc.source, [p.render(doc.source) for p in sorted(problems, key=lambda p: p.line or 0)])
+    assert result is not None  # no problems: validated
+    return result
+
+
+def check_schema(model: type[M], doc: YamlDoc, *, context: Mapping[str, Any] | None = None,
+                 ) -> tuple[M | None, list[SchemaProblem]]:
+    """``doc`` validated against ``model`` (``None`` when it is not valid) and every schema problem."""
     try:
-        return model.model_validate(doc.data if doc.data is not None else {}, context=context)
+        return model.model_validate(doc.data if doc.data is not None else {}, context=context), []
     except pydantic.ValidationError as exc:
-        messages = []
-        first_line: int | None = None
+        problems = []
         for err in exc.errors():
             loc = _data_path(doc.data, tuple(err["loc"]))
-            line = doc.line_of(loc)
-            if first_line is None:
-                first_line = line
-            where = format_path(loc) or "top level"
-            msg = _humanize(err)
-            messages.append(f"{doc.source}:{line}: {where}: {msg}" if line else f"{doc.source}: {where}: {msg}")
-        if len(messages) == 1:
-            raise ConfigError(messages[0]) from None
-        raise ConfigError("\n".join(messages)) from None
+            problems.append(SchemaProblem(doc.line_of(loc), format_path(loc) or "top level", _humanize(err),
+                                          tuple(p for p in loc if p != "[key]")))
+        return None, problems
 
 
 def _data_path(data: Any, loc: Path_) -> Path_:

@@ -21,10 +21,10 @@ from ..errors import (
     WorkflowError,
 )
 from ..languages import get_language
+from ..markdown.placeholders import Segment
 from ..qa import Severity
-from ..review import State, after_edit, approve, parse_state, send_back
+from ..review import Action, State, approve, parse_state, transition
 from ..runtime import Runtime
-from ..segments import Segment
 from ..store import (
     ArticleRow,
     CommentRow,
@@ -229,9 +229,17 @@ def _check_version(tr: TranslationRow, expected: int | None, seg_id: str) -> Non
                        tr.text, tr.version)
 
 
-def record_change(s: Session, tr: TranslationRow, who: str, action: str, text: str, state: State, note: str = "") -> None:
-    """Record one change of a translation in its history and bump its version."""
-    s.add(HistoryRow(translation_id=tr.id, who=who, action=action, before_text=tr.text, after_text=text,
+def where_of(tr: TranslationRow) -> str:
+    """How messages name a translation: ``segment ID (lang)``."""
+    return f"segment {tr.segment_id} ({tr.lang})"
+
+
+def record_change(s: Session, tr: TranslationRow, who: str, action: Action, text: str, note: str = "") -> None:
+    """Change a translation by ``action`` (the state it leads to from the current one, or a
+    :class:`WorkflowError` when the review table forbids it), record it in its history and
+    bump its version."""
+    state = transition(State(tr.state), action, where_of(tr))
+    s.add(HistoryRow(translation_id=tr.id, who=who, action=action.value, before_text=tr.text, after_text=text,
                      before_state=tr.state, after_state=state.value, note=note))
     tr.text, tr.state = text, state.value
     tr.updated_at, tr.updated_by = utcnow(), who
@@ -261,7 +269,7 @@ def edit_translation(s: Session, rt: Runtime, seg: SegmentRow, tr: TranslationRo
     _check_version(tr, expected_version, seg.id)
     language = get_language(tr.lang)
     findings = check_draft(rt, segment or segment_model(seg), text, language)
-    record_change(s, tr, rt.user, "edit", text, after_edit(State(tr.state)))
+    record_change(s, tr, rt.user, Action.EDIT, text)
     tr.qa = [f.to_dict() for f in findings]
     tr.risk = draft_risk(rt, seg.source, findings, tr.score, edited=text != tr.machine)
 
@@ -271,7 +279,8 @@ def approve_translation(s: Session, rt: Runtime, seg: SegmentRow, tr: Translatio
     if tr.state == State.APPROVED.value:
         return False
     critical = [f["message"] for f in tr.qa or [] if f["severity"] == Severity.CRITICAL.value]
-    record_change(s, tr, rt.user, "approve", tr.text, approve(State(tr.state), critical, f"segment {seg.id}"))
+    approve(State(tr.state), critical, where_of(tr))  # refused with critical findings
+    record_change(s, tr, rt.user, Action.APPROVE, tr.text)
     return True
 
 
@@ -315,7 +324,7 @@ def review_send_back(rt: Runtime, lang: str, segment_ids: Sequence[str], note: s
             tr = translation_of(s, seg, language.code)
             if len(segment_ids) == 1:
                 _check_version(tr, expected_version, seg.id)
-            record_change(s, tr, rt.user, "send-back", tr.text, send_back(State(tr.state)), note)
+            record_change(s, tr, rt.user, Action.SEND_BACK, tr.text, note)
     return len(segment_ids)
 
 
