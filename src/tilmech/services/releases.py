@@ -1,16 +1,21 @@
 """Releases: what the review queue would ship (preview), frozen releases, approval.
+
+The preview and the creation of a release read the store a chunk of articles at a time, as
+ingest and translate do: the time and memory they take grow with the chunk, not the corpus.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from ..articles import (
     Article,
+    article_paths,
     read_article,
 )
 from ..auth import (
@@ -21,19 +26,21 @@ from ..errors import (
     WorkflowError,
 )
 from ..languages import get_language
-from ..qa import Severity
-from ..review import State
 from ..runtime import Runtime
-from ..segments import segment_article
 from ..store import (
     ReleaseArticleRow,
     ReleaseRow,
     ReleaseSourceRow,
-    TranslationRow,
     utcnow,
 )
-from .documents import load_documents
-from .review import review_list
+from ..store.queries import active_segment_ids, approved_texts, in_chunks, queue_counts
+from .documents import (
+    CHUNK_ARTICLES,
+    count_documents,
+    iter_articles,
+    segment_documents,
+    unchanged_articles,
+)
 
 
 @dataclass(frozen=True)
@@ -56,79 +63,117 @@ class LocalePreview:
 
 
 def release_preview(rt: Runtime) -> list[LocalePreview]:
-    """What each locale would ship if a release were created now, and what blocks the rest."""
-    slugs = [doc.article.slug for doc in load_documents(rt)]
-    items = review_list(rt)
+    """What each locale would ship if a release were created now, and what blocks the rest.
+
+    The articles are those of the content folder; their state is the review queue's, counted
+    by the store a chunk of articles at a time: no article is read or split into sentences.
+    """
+    settings = rt.settings
+    slugs = [path.stem for path in article_paths(settings.content_dir, None, settings.root)]
+    codes = list(settings.target_languages)
+    with rt.store.reading() as s:
+        counts = queue_counts(s, slugs, codes)
     out = []
-    for code in rt.settings.target_languages:
+    for code in codes:
         ready, blocked = [], {}
         for slug in slugs:
-            mine = [i for i in items if i.article == slug and i.lang == code]
-            open_ = [i for i in mine if i.state != State.APPROVED.value]
-            if mine and not open_:
+            mine = counts.get((slug, code))
+            if mine is not None and not mine.open:
                 ready.append(slug)
                 continue
-            critical = sum(1 for i in open_ if any(f.severity is Severity.CRITICAL for f in i.findings))
-            reason = f"{len(open_)} of {len(mine)} segments not approved" if mine else "not translated yet"
-            blocked[slug] = reason + (f", {critical} with critical QA findings" if critical else "")
+            reason = f"{mine.open} of {mine.segments} segments not approved" if mine else "not translated yet"
+            blocked[slug] = reason + (f", {mine.critical} with critical QA findings" if mine and mine.critical else "")
         out.append(LocalePreview(code, tuple(ready), blocked))
     return out
 
 
-def release_create(rt: Runtime, previous_editions: bool = False) -> ReleaseInfo:
+def release_create(rt: Runtime, previous_editions: bool = False, *, chunk: int = CHUNK_ARTICLES) -> ReleaseInfo:
     """Freeze the approved text of every article that is complete in a locale.
 
     An article that is not complete in a locale (new, or its English changed) waits;
     with ``previous_editions`` the locale ships instead its edition from the latest
     release that had one, English and all, as it was approved then.
+
+    Articles are read ``chunk`` at a time (memory stays bounded by the chunk), all in one
+    transaction. An article whose text is the one last ingested takes its segments from the
+    store; only the others are split into sentences again.
     """
     require_editor(rt.actor, "create a release")
-    docs = load_documents(rt)
-    if not docs:
+    if not count_documents(rt):
         raise WorkflowError(f"no articles in {rt.settings.content_dir}: nothing to release")
+    source = rt.settings.source_language
+    codes = [lang.code for lang in rt.settings.targets]
+    locales: dict[str, list[str]] = {source: []}
+    incomplete: dict[str, list[str]] = {}
+    previous: dict[str, list[str]] = {}
     with rt.store.session() as s:
         release = ReleaseRow(created_by=rt.user, glossary_version=rt.glossary.version)
         s.add(release)
         s.flush()
-        locales: dict[str, list[str]] = {rt.settings.source_language: []}
-        incomplete: dict[str, list[str]] = {}
-        previous: dict[str, list[str]] = {}
-        for doc in docs:
-            a = doc.article
-            path = rt.settings.content_dir / f"{a.slug}.md"
-            s.add(ReleaseSourceRow(release_id=release.id, article=a.slug, source_path=a.source,
-                                   text=path.read_text(encoding="utf-8"), content_hash=a.content_hash))
-            locales[rt.settings.source_language].append(a.slug)
-            ids = [seg.id for seg in doc.segments]
-            for lang in rt.settings.targets:
-                query = select(TranslationRow.segment_id, TranslationRow.text).where(
-                    TranslationRow.lang == lang.code, TranslationRow.state == State.APPROVED.value,
-                    TranslationRow.segment_id.in_(ids))
-                texts = {sid: text for sid, text in s.execute(query)}
-                if len(texts) == len(ids):
-                    s.add(ReleaseArticleRow(release_id=release.id, lang=lang.code, article=a.slug,
-                                            content_hash=a.content_hash, texts=texts))
-                    locales.setdefault(lang.code, []).append(a.slug)
-                    continue
-                earlier = s.scalars(select(ReleaseArticleRow).where(
-                    ReleaseArticleRow.lang == lang.code, ReleaseArticleRow.article == a.slug,
-                    ReleaseArticleRow.release_id < release.id).order_by(ReleaseArticleRow.release_id.desc())
-                ).first() if previous_editions else None
-                if earlier is None:
-                    incomplete.setdefault(lang.code, []).append(a.slug)
-                    continue
-                source_text = earlier.source_text or s.scalars(select(ReleaseSourceRow.text).where(
-                    ReleaseSourceRow.release_id == earlier.release_id, ReleaseSourceRow.article == a.slug)).one()
-                s.add(ReleaseArticleRow(release_id=release.id, lang=lang.code, article=a.slug,
-                                        content_hash=earlier.content_hash, texts=dict(earlier.texts),
-                                        source_text=source_text,
-                                        edition_of=earlier.edition_of or earlier.release_id))
-                locales.setdefault(lang.code, []).append(a.slug)
-                previous.setdefault(lang.code, []).append(a.slug)
+        for articles in iter_articles(rt, chunk=chunk):
+            ids = _segment_ids(s, articles)
+            texts = approved_texts(s, [sid for a in articles for sid in ids[a.slug]], codes)
+            complete = {(code, a.slug): mine for a in articles for code in codes
+                        if len(mine := {sid: texts[code][sid] for sid in ids[a.slug] if sid in texts[code]})
+                        == len(ids[a.slug])}
+            waiting = {code: [a.slug for a in articles if (code, a.slug) not in complete] for code in codes}
+            earlier = _earlier_editions(s, release.id, waiting) if previous_editions else {}
+            for a in articles:
+                path = rt.settings.content_dir / f"{a.slug}.md"
+                s.add(ReleaseSourceRow(release_id=release.id, article=a.slug, source_path=a.source,
+                                       text=path.read_text(encoding="utf-8"), content_hash=a.content_hash))
+                locales[source].append(a.slug)
+                for code in codes:
+                    if (code, a.slug) in complete:
+                        s.add(ReleaseArticleRow(release_id=release.id, lang=code, article=a.slug,
+                                                content_hash=a.content_hash, texts=complete[(code, a.slug)]))
+                    elif (code, a.slug) in earlier:
+                        _ship_again(s, release.id, earlier[(code, a.slug)])
+                        previous.setdefault(code, []).append(a.slug)
+                    else:
+                        incomplete.setdefault(code, []).append(a.slug)
+                        continue
+                    locales.setdefault(code, []).append(a.slug)
+            s.flush()  # the chunk's rows go to the store; the session keeps no reference to them
         return ReleaseInfo(release.id, release.state, release.created_at.isoformat(timespec="seconds"),
                            release.created_by, None, {k: tuple(v) for k, v in locales.items()},
                            {k: tuple(v) for k, v in incomplete.items()},
                            {k: tuple(v) for k, v in previous.items()})
+
+
+def _segment_ids(s: Session, articles: Sequence[Article]) -> dict[str, list[str]]:
+    """The segment ids of each article: the store's for an article as last ingested, those of
+    splitting it again for the others (new, or changed since)."""
+    unchanged = unchanged_articles(s, articles)
+    ids = active_segment_ids(s, list(unchanged))
+    changed = [a for a in articles if a.slug not in unchanged]
+    ids.update((doc.article.slug, [seg.id for seg in doc.segments]) for doc in segment_documents(s, changed))
+    return ids
+
+
+def _earlier_editions(s: Session, release_id: int, waiting: dict[str, list[str]]) -> dict[tuple[str, str], ReleaseArticleRow]:
+    """(lang, article) -> the latest edition of the article in that locale before ``release_id``."""
+    out: dict[tuple[str, str], ReleaseArticleRow] = {}
+    for code, slugs in waiting.items():
+        for chunk in in_chunks(slugs):
+            latest = (select(ReleaseArticleRow.article, func.max(ReleaseArticleRow.release_id).label("release_id"))
+                      .where(ReleaseArticleRow.lang == code, ReleaseArticleRow.article.in_(chunk),
+                             ReleaseArticleRow.release_id < release_id)
+                      .group_by(ReleaseArticleRow.article).subquery())
+            for row in s.scalars(select(ReleaseArticleRow).join(latest, and_(
+                    ReleaseArticleRow.article == latest.c.article, ReleaseArticleRow.release_id == latest.c.release_id))
+                    .where(ReleaseArticleRow.lang == code)):
+                out[(code, row.article)] = row
+    return out
+
+
+def _ship_again(s: Session, release_id: int, earlier: ReleaseArticleRow) -> None:
+    """An earlier edition in this release, with the English it was translated from."""
+    source_text = earlier.source_text or s.scalars(select(ReleaseSourceRow.text).where(
+        ReleaseSourceRow.release_id == earlier.release_id, ReleaseSourceRow.article == earlier.article)).one()
+    s.add(ReleaseArticleRow(release_id=release_id, lang=earlier.lang, article=earlier.article,
+                            content_hash=earlier.content_hash, texts=dict(earlier.texts), source_text=source_text,
+                            edition_of=earlier.edition_of or earlier.release_id))
 
 
 def _release_row(s: object, release_id: int) -> ReleaseRow:
@@ -200,14 +245,19 @@ def release_content(rt: Runtime, release_id: int) -> ReleaseContent:
                    s.scalars(select(ReleaseSourceRow).where(ReleaseSourceRow.release_id == row.id))}
         frozen = list(s.scalars(select(ReleaseArticleRow).where(ReleaseArticleRow.release_id == row.id)))
         glossary_version = row.glossary_version
-    docs = {slug: segment_article(a) for slug, a in sources.items()}
+        # segmented with the sentence cuts the store kept, as when the release was created
+        docs = {doc.article.slug: doc for doc in segment_documents(s, list(sources.values()))}
+        older = {(item.lang, item.article): doc for item, doc in zip(
+            [item for item in frozen if item.source_text],
+            segment_documents(s, [read_article(item.source_text, item.article) for item in frozen
+                                  if item.source_text]), strict=True)}
     editions: dict[str, dict[str, Article]] = {rt.settings.source_language: dict(sources)}
     earlier: dict[str, dict[str, int]] = {}
     for item in frozen:
         lang = get_language(item.lang)
         doc = docs[item.article]
         if item.source_text:  # an earlier edition, rebuilt from the English it was translated from
-            doc = segment_article(read_article(item.source_text, item.article))
+            doc = older[(item.lang, item.article)]
             earlier.setdefault(lang.code, {})[item.article] = item.edition_of or 0
         editions.setdefault(lang.code, {})[item.article] = doc.rebuild(item.texts, lang)
     return ReleaseContent(release_id, glossary_version, sources, editions, earlier)

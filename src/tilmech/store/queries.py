@@ -1,25 +1,27 @@
 """Query fragments and row-to-value helpers shared by the use cases: the active-segment
-filter, segment counts, stored segments, the review queue's item, and segment look-ups by id.
+filter, chunked IN lists, segment counts, stored segments, the review queue's item and its
+counts by article and language, approved texts, and segment look-ups by id.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, case, func, select
 from sqlalchemy.orm import Session
 
 from ..errors import (
     NotFound,
     UsageError,
 )
-from ..qa import Finding
+from ..markdown.placeholders import Field, Segment
+from ..qa import Finding, Severity
 from ..qa.model import segment_from_text
-from ..segments import Field, Segment
+from ..review import State
 from . import (
     SegmentRow,
     TranslationRow,
@@ -157,3 +159,69 @@ def segment_model(seg: Any) -> Segment:
         f"{{/{number}}}" if mark.kind == "close" else f"{{{number}}}", mark.label)))
         for number, mark in base.markup)
     return Segment(seg.id, seg.article, cast(Field, seg.field), seg.position, seg.source, markup)
+
+
+_T = TypeVar("_T")
+IN_CHUNK = 500  # values in one IN list: far under any store's limit on bound parameters
+
+
+def in_chunks(values: Sequence[_T], size: int = IN_CHUNK) -> Iterator[list[_T]]:
+    """``values`` a ``size`` at a time: the IN lists of a query over any number of keys."""
+    for start in range(0, len(values), size):
+        yield list(values[start : start + size])
+
+
+def active_segment_ids(s: Session, slugs: Sequence[str]) -> dict[str, list[str]]:
+    """The ids of the active segments of these articles, in order (an article without any: empty)."""
+    out: dict[str, list[str]] = {slug: [] for slug in slugs}
+    for chunk in in_chunks(slugs):
+        for sid, article in s.execute(select(SegmentRow.id, SegmentRow.article)
+                                      .where(SegmentRow.article.in_(chunk), IS_ACTIVE)
+                                      .order_by(SegmentRow.article, SegmentRow.position)):
+            out[article].append(sid)
+    return out
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    """An article's entries in the review queue in one language."""
+
+    segments: int  # active segments translated in the language
+    open: int  # of them, those not approved
+    critical: int  # of the open ones, those with a critical QA finding
+
+
+def queue_counts(s: Session, slugs: Sequence[str], langs: Sequence[str]) -> dict[tuple[str, str], QueueCounts]:
+    """(article, language) -> its queue entries, for these articles and languages; a pair with no
+    entry (not translated) is left out. Counted by the store, a chunk of articles at a time."""
+    approved = State.APPROVED.value
+    counts: dict[tuple[str, str], list[int]] = {}
+    for chunk in in_chunks(slugs):
+        in_queue = (SegmentRow.article.in_(chunk), IS_ACTIVE, TranslationRow.lang.in_(list(langs)))
+        for article, lang, total, open_ in s.execute(
+                select(SegmentRow.article, TranslationRow.lang, func.count(),
+                       func.sum(case((TranslationRow.state == approved, 0), else_=1)))
+                .join(TranslationRow, TranslationRow.segment_id == SegmentRow.id)
+                .where(*in_queue).group_by(SegmentRow.article, TranslationRow.lang)):
+            counts[(article, lang)] = [int(total), int(open_ or 0), 0]
+        # findings are JSON: the store keeps those that mention "critical", the findings say which are
+        for article, lang, qa in s.execute(
+                select(SegmentRow.article, TranslationRow.lang, TranslationRow.qa)
+                .join(TranslationRow, TranslationRow.segment_id == SegmentRow.id)
+                .where(*in_queue, TranslationRow.state != approved,
+                       TranslationRow.qa.cast(Text).like("%critical%"))):
+            if any(Finding.from_dict(f).severity is Severity.CRITICAL for f in qa or []):
+                counts[(article, lang)][2] += 1
+    return {key: QueueCounts(*value) for key, value in counts.items()}
+
+
+def approved_texts(s: Session, segment_ids: Sequence[str], langs: Sequence[str]) -> dict[str, dict[str, str]]:
+    """Language -> segment id -> approved text, of these segments in these languages."""
+    out: dict[str, dict[str, str]] = {lang: {} for lang in langs}
+    for chunk in in_chunks(segment_ids):
+        for sid, lang, text in s.execute(select(TranslationRow.segment_id, TranslationRow.lang, TranslationRow.text)
+                                         .where(TranslationRow.segment_id.in_(chunk),
+                                                TranslationRow.lang.in_(list(langs)),
+                                                TranslationRow.state == State.APPROVED.value)):
+            out[lang][sid] = text
+    return out
