@@ -19,9 +19,10 @@ from .documents import (
     iter_articles,
     iter_documents,
     load_documents,
-    remember_stored_cuts,
     same_files,
+    segment_documents,
     segmented,
+    stored_cuts,
     unchanged_articles,
 )
 from .glossary import (
@@ -101,4 +102,4 @@ from .users import (
 )
 from .xliff import ImportOutcome, xliff_export, xliff_import
 
-__all__ = ["CHUNK_ARTICLES", "FILES_PER_CHECK", "ORDERS", "ArticleCounts", "BulkApproval", "Comment", "ComparedSegment", "Comparison", "EngineOutput", "EngineSummary", "GlossaryStats", "HistoryEntry", "ImportOutcome", "ImportReport", "IngestReport", "LocalePreview", "Progress", "QAReport", "RecheckReport", "ReleaseContent", "ReleaseInfo", "ReviewItem", "SegmentTerm", "SegmentView", "TermFinding", "TermViolation", "TranslateReport", "add_comment", "approve_translation", "authenticate", "bulk_approve", "catalogs_update", "check_documents", "check_draft", "compare_engines", "count_documents", "create_token", "db_backup", "db_check", "draft_risk", "edit_translation", "get_user", "glossary_check", "glossary_export", "glossary_import", "glossary_stats", "import_page", "ingest", "iter_articles", "iter_documents", "load_documents", "memory_key", "merge_reports", "mt_contexts", "pending_work", "progress_table", "publish", "publish_location", "qa_recheck", "qa_report", "qa_verify", "record_change", "release_approve", "release_content", "release_create", "release_info", "release_list", "release_preview", "remember_stored_cuts", "review_approve", "review_edit", "review_list", "review_send_back", "review_show", "review_views", "same_files", "secret_key", "segment_terms", "segmented", "settled_reports", "source_diff", "stats", "translate_language", "unchanged_articles", "user_by_token", "users_add", "users_list", "verify_terms", "xliff_export", "xliff_import"]
+__all__ = ["CHUNK_ARTICLES", "FILES_PER_CHECK", "ORDERS", "ArticleCounts", "BulkApproval", "Comment", "ComparedSegment", "Comparison", "EngineOutput", "EngineSummary", "GlossaryStats", "HistoryEntry", "ImportOutcome", "ImportReport", "IngestReport", "LocalePreview", "Progress", "QAReport", "RecheckReport", "ReleaseContent", "ReleaseInfo", "ReviewItem", "SegmentTerm", "SegmentView", "TermFinding", "TermViolation", "TranslateReport", "add_comment", "approve_translation", "authenticate", "bulk_approve", "catalogs_update", "check_documents", "check_draft", "compare_engines", "count_documents", "create_token", "db_backup", "db_check", "draft_risk", "edit_translation", "get_user", "glossary_check", "glossary_export", "glossary_import", "glossary_stats", "import_page", "ingest", "iter_articles", "iter_documents", "load_documents", "memory_key", "merge_reports", "mt_contexts", "pending_work", "progress_table", "publish", "publish_location", "qa_recheck", "qa_report", "qa_verify", "record_change", "release_approve", "release_content", "release_create", "release_info", "release_list", "release_preview", "review_approve", "review_edit", "review_list", "review_send_back", "review_show", "review_views", "same_files", "secret_key", "segment_documents", "segment_terms", "segmented", "settled_reports", "source_diff", "stats", "stored_cuts", "translate_language", "unchanged_articles", "user_by_token", "users_add", "users_list", "verify_terms", "xliff_export", "xliff_import"]

@@ -23,15 +23,14 @@ from ..errors import (
 )
 from ..glossary import TermMatch, morphology
 from ..languages import Language
+from ..markdown.placeholders import Segment
 from ..mt import Engine, MTContext, TermHint, model_info
 from ..mt.chain import ChainLink, translate_with_chain
 from ..qa import Finding, Severity
-from ..review import State
+from ..review import Action, State, states_allowing, transition
 from ..runtime import Runtime
-from ..segments import Segment
 from ..store import (
     HistoryRow,
-    MemoryRow,
     SegmentRow,
     TranslationRow,
     utcnow,
@@ -39,12 +38,12 @@ from ..store import (
 from ..store.queries import segment_counts, stored_segments
 from .documents import (
     CHUNK_ARTICLES,
-    remember_stored_cuts,
     same_files,
     segmented,
+    stored_cuts,
     unchanged_articles,
 )
-from .memory import memory_key
+from .memory import approved_translations, memory_key, memory_matches, remember
 from .quality import check_draft, draft_risk
 
 
@@ -191,7 +190,7 @@ class _Output:
     error: str | None = None
 
 
-_REDRAFTABLE = (State.DRAFT.value, State.NEEDS_WORK.value)
+_REDRAFTABLE = tuple(state.value for state in states_allowing(Action.REDRAFT))  # never approved or stale ones
 
 
 def translate_language(rt: Runtime, lang_code: str, slugs: Sequence[str] | None = None, *,
@@ -236,13 +235,12 @@ def translate_language(rt: Runtime, lang_code: str, slugs: Sequence[str] | None 
                 finished = {slug: n for slug, n in unchanged.items() if slug not in open_}
                 stored = stored_segments(s, [slug for slug in files if slug in same and slug not in finished])
                 todo = [a for a in articles if a.slug not in finished]
-                if todo:  # segmented by ingest; in another process (a worker), cut where ingest cut them
-                    remember_stored_cuts(s, [a.slug for a in todo])
+                cuts = stored_cuts(s, [a.slug for a in todo])  # cut where ingest cut them, in any process
             if finished:
                 count = sum(finished.values())
                 parts.append(TranslateReport(lang.code, label, len(finished), count, 0, 0, count, 0, 0))
                 meter.segments(count)
-            segments = {**stored, **{a.slug: segmented(a).segments for a in todo}}
+            segments = {**stored, **{a.slug: segmented(a, cuts.get(a.slug, ())).segments for a in todo}}
             docs = [segments[slug] for slug in files if slug in segments]  # in the articles' order
             if docs:
                 parts.append(_translate_documents(rt, lang, label, docs, meter, run, redraft_unapproved))
@@ -267,133 +265,40 @@ class _ChainRun:
         return self.links
 
 
+@dataclass
+class _Plan:
+    """What a chunk of articles needs: the segments to draft, and the drafts to make again."""
+
+    todo: list[Segment]
+    redo: dict[str, tuple[str, str, str]]  # segment id -> (engine, model, version) of the draft replaced
+    notes: list[str]
+
+
+@dataclass
+class _Reuse:
+    """What needs no engine (approved text of the identical sentence, the memory), and what does."""
+
+    outputs: dict[str, _Output]  # segment id -> what its draft is made of
+    approved: dict[str, str]  # English sentence -> its approved translation
+    pending: dict[str, list[str]]  # MT input -> segment ids (identical inputs translated once)
+
+
 def _translate_documents(rt: Runtime, lang: Language, label: str, docs: list[list[Segment]],
                          meter: progress.Meter, run: _ChainRun, redraft_unapproved: bool) -> TranslateReport:
-    """:func:`translate_language` for a chunk of articles (the segments of each, in order)."""
-    source = rt.settings.source
-    chain = rt.settings.engine_chain(lang.code)
+    """:func:`translate_language` for a chunk of articles (the segments of each, in order), in
+    stages: plan, reuse approved text and memory, engines, then check and write each step."""
     segments = [seg for doc in docs for seg in doc]
-    of_these = (TranslationRow.lang == lang.code, TranslationRow.segment_id.in_([x.id for x in segments]))
-    existing: dict[str, TranslationRow] = {}  # read whole only to redraft: else which exist is enough
-    with rt.store.reading() as s:
-        if redraft_unapproved:
-            existing = {tr.segment_id: tr for tr in s.scalars(select(TranslationRow).where(*of_these))}
-            translated = set(existing)
-        else:
-            translated = set(s.scalars(select(TranslationRow.segment_id).where(*of_these)))
-    todo = [seg for seg in segments if seg.id not in translated]
-    notes: list[str] = []
-    redo: dict[str, tuple[str, str, str]] = {}  # segment id -> (engine, model, version) of the draft replaced
-    if redraft_unapproved:
-        candidates = {sid: tr for sid, tr in existing.items()
-                      if tr.state in _REDRAFTABLE and tr.text == tr.machine and tr.model_version}
-        if candidates:
-            models_now = {link.engine.name: link.info for link in run.get(rt, lang)}
-            for seg in segments:
-                tr = candidates.get(seg.id)
-                if tr is None:
-                    continue
-                info = models_now.get(tr.engine)
-                outdated = tr.engine not in chain or (info is not None and
-                                                      (info.model, info.version) != (tr.model, tr.model_version))
-                if outdated:
-                    redo[seg.id] = (tr.engine, tr.model, tr.model_version)
-                    todo.append(seg)
-        edited = sum(1 for tr in existing.values() if tr.state in _REDRAFTABLE and tr.text != tr.machine)
-        if edited:
-            notes.append(f"{edited} unapproved drafts edited by a translator were kept as they are")
-    if not todo:
+    plan = _plan(rt, lang, segments, run, redraft_unapproved)
+    if not plan.todo:
         meter.segments(len(segments))
         return TranslateReport(lang.code, label, len(docs), len(segments), 0, 0, len(segments), 0, 0,
-                               notes=tuple(notes))
-
-    protected = {seg.id: rt.matcher.protect(seg.text, lang.code) for seg in todo}
-    outputs: dict[str, _Output] = {}  # segment id -> what the draft is made of
-    with rt.store.reading() as s:
-        approved = {
-            src: text for src, text in s.execute(
-                select(SegmentRow.source, TranslationRow.text)
-                .join(TranslationRow, TranslationRow.segment_id == SegmentRow.id)
-                .where(TranslationRow.lang == lang.code, TranslationRow.state == State.APPROVED.value,
-                       SegmentRow.source.in_([x.text for x in todo])))
-        }
-    left = [seg for seg in todo if seg.text not in approved]
-    for seg in todo:
-        if seg.text in approved:
-            outputs[seg.id] = _Output(approved[seg.text], None, "memory", chain[0])
-    pending: dict[str, list[str]] = {}  # MT input -> segment ids (identical inputs translated once)
-    links: list[ChainLink] = []
-    if left:
-        links = run.get(rt, lang)
-        rank = {(link.engine.name, link.info.model, link.info.version): i for i, link in enumerate(links)}
-        keys = {memory_key(protected[seg.id].text) for seg in left}
-        memory: dict[str, MemoryRow] = {}
-        with rt.store.reading() as s:
-            for m in s.scalars(select(MemoryRow).where(MemoryRow.lang == lang.code, MemoryRow.source_hash.in_(keys),
-                                                       MemoryRow.engine.in_([x.engine.name for x in links]))):
-                here = rank.get((m.engine, m.model, m.model_version))
-                best = memory.get(m.source_hash)
-                if here is not None and (best is None or here < rank[(best.engine, best.model, best.model_version)]):
-                    memory[m.source_hash] = m
-        for seg in left:
-            mem = memory.get(memory_key(protected[seg.id].text))
-            if mem is not None:
-                outputs[seg.id] = _Output(mem.target, mem.score, "memory", mem.engine, mem.model, mem.model_version)
-            else:
-                pending.setdefault(protected[seg.id].text, []).append(seg.id)
-
-    # the engines' output is stored step by step, each step one transaction with its memory entries:
-    # a run stopped midway loses at most the step in flight. What needs no engine goes with the
-    # first step (or, if the engines fail, before the error is raised): the engine starts at once,
-    # and the QA of those drafts (the glossary's inflection loads meanwhile) waits for it instead
+                               notes=tuple(plan.notes))
+    protected = {seg.id: rt.matcher.protect(seg.text, lang.code) for seg in plan.todo}
+    reuse = _reuse(rt, lang, plan.todo, protected, run)
     tally = _Tally()
-    ready = [seg for seg in todo if seg.id in outputs]
-    if ready and not pending:
-        with rt.store.session() as s:
-            _store_drafts(s, rt, lang, ready, outputs, protected, approved, redo, tally)
-        ready = []
     calls_before = rt.engine_calls
-    unfinished: dict[str, str] = {}
-    if pending:
-        # by length, so that each step's batches hold sentences of like length (little padding)
-        inputs = sorted(pending, key=len)
-        step = max(1, rt.settings.mt.max_batch_size) * 4
-
-        def name_failure(engine: Engine, texts: list[str], exc: Exception) -> Exception:
-            return _engine_failure(engine, texts, pending, todo, source, lang, exc)
-
-        for start in range(0, len(inputs), step):
-            chunk = inputs[start : start + step]
-            wanted = {sid for text in chunk for sid in pending[text]}
-            outcome = translate_with_chain(links, chunk, source, lang,
-                                           mt_contexts(rt, docs, wanted, protected, lang),
-                                           name_failure=name_failure, advance=meter.segments)
-            notes += outcome.notes
-            with rt.store.session() as s:
-                rt.store.lock(s, f"memory-{lang.code}")
-                done = [(text, d) for text, d in outcome.drafts.items() if d.error is None]
-                known = set(s.execute(select(MemoryRow.source_hash, MemoryRow.engine, MemoryRow.model,
-                                             MemoryRow.model_version).where(
-                    MemoryRow.lang == lang.code, MemoryRow.source_hash.in_([memory_key(t) for t, _ in done]))).all())
-                for text, d in done:
-                    if (memory_key(text), d.engine, d.model, d.version) not in known:  # else stored meanwhile
-                        s.add(MemoryRow(source_hash=memory_key(text), lang=lang.code, engine=d.engine, model=d.model,
-                                        model_version=d.version, source=text, target=d.text, score=d.score))
-                if ready:
-                    _store_drafts(s, rt, lang, ready, outputs, protected, approved, redo, tally)
-                    ready = []
-                if outcome.failure is None:
-                    for text, d in outcome.drafts.items():
-                        for sid in pending[text]:
-                            outputs[sid] = _Output(d.text, d.score, "mt", d.engine, d.model, d.version, d.error)
-                    _store_drafts(s, rt, lang, [seg for seg in todo if seg.id in wanted], outputs, protected,
-                                  approved, redo, tally)
-            if outcome.failure is not None:
-                raise outcome.failure
-            for text, why in outcome.unfinished.items():
-                for sid in pending[text]:
-                    unfinished[sid] = why
-    meter.segments(len(segments) - len(pending))  # the engines advanced the meter by what they translated
+    notes, unfinished = _engines(rt, lang, docs, plan, protected, reuse, run, meter, tally)
+    meter.segments(len(segments) - len(reuse.pending))  # the engines advanced the meter by what they translated
     if unfinished:
         first = next(iter(unfinished.values()))
         raise TilmechError(f"{len(unfinished)} segments ({lang.code}) were not translated: {first}. The others "
@@ -402,7 +307,124 @@ def _translate_documents(rt: Runtime, lang: Language, label: str, docs: list[lis
                            tally.stored - tally.from_memory - tally.redrafted, tally.from_memory,
                            len(segments) - tally.stored, tally.flagged, rt.engine_calls - calls_before,
                            tuple(ArticleCounts(a, *c) for a, c in sorted(tally.per_article.items())),
-                           redrafted=tally.redrafted, notes=tuple(notes))
+                           redrafted=tally.redrafted, notes=tuple(plan.notes + notes))
+
+
+def _plan(rt: Runtime, lang: Language, segments: list[Segment], run: _ChainRun,
+          redraft_unapproved: bool) -> _Plan:
+    """Stage 1: the segments without a translation; with ``redraft_unapproved``, also the unapproved,
+    unedited drafts whose model changed since (or whose engine left the chain)."""
+    of_these = (TranslationRow.lang == lang.code, TranslationRow.segment_id.in_([x.id for x in segments]))
+    existing: dict[str, TranslationRow] = {}  # read whole only to redraft: else which exist is enough
+    with rt.store.reading() as s:
+        if redraft_unapproved:
+            existing = {tr.segment_id: tr for tr in s.scalars(select(TranslationRow).where(*of_these))}
+            translated = set(existing)
+        else:
+            translated = set(s.scalars(select(TranslationRow.segment_id).where(*of_these)))
+    plan = _Plan([seg for seg in segments if seg.id not in translated], {}, [])
+    if not redraft_unapproved:
+        return plan
+    chain = rt.settings.engine_chain(lang.code)
+    candidates = {sid: tr for sid, tr in existing.items()
+                  if tr.state in _REDRAFTABLE and tr.text == tr.machine and tr.model_version}
+    if candidates:
+        models_now = {link.engine.name: link.info for link in run.get(rt, lang)}
+        for seg in segments:
+            tr = candidates.get(seg.id)
+            if tr is None:
+                continue
+            info = models_now.get(tr.engine)
+            outdated = tr.engine not in chain or (info is not None and
+                                                  (info.model, info.version) != (tr.model, tr.model_version))
+            if outdated:
+                plan.redo[seg.id] = (tr.engine, tr.model, tr.model_version)
+                plan.todo.append(seg)
+    edited = sum(1 for tr in existing.values() if tr.state in _REDRAFTABLE and tr.text != tr.machine)
+    if edited:
+        plan.notes.append(f"{edited} unapproved drafts edited by a translator were kept as they are")
+    return plan
+
+
+def _reuse(rt: Runtime, lang: Language, todo: list[Segment], protected: dict[str, Any], run: _ChainRun) -> _Reuse:
+    """Stage 2: the approved translation of the identical sentence elsewhere, else the memory of the
+    chain's engines (the first engine's entry wins); what is left goes to the engines."""
+    first_engine = rt.settings.engine_chain(lang.code)[0]
+    with rt.store.reading() as s:
+        approved = approved_translations(s, lang.code, [seg.text for seg in todo])
+    reuse = _Reuse({seg.id: _Output(approved[seg.text], None, "memory", first_engine)
+                    for seg in todo if seg.text in approved}, approved, {})
+    left = [seg for seg in todo if seg.text not in approved]
+    if not left:
+        return reuse
+    links = run.get(rt, lang)
+    with rt.store.reading() as s:
+        memory = memory_matches(s, lang.code, {memory_key(protected[seg.id].text) for seg in left},
+                                [(link.engine.name, link.info.model, link.info.version) for link in links])
+    for seg in left:
+        mem = memory.get(memory_key(protected[seg.id].text))
+        if mem is not None:
+            reuse.outputs[seg.id] = _Output(mem.target, mem.score, "memory", mem.engine, mem.model,
+                                            mem.model_version)
+        else:
+            reuse.pending.setdefault(protected[seg.id].text, []).append(seg.id)
+    return reuse
+
+
+def _engines(rt: Runtime, lang: Language, docs: list[list[Segment]], plan: _Plan, protected: dict[str, Any],
+             reuse: _Reuse, run: _ChainRun, meter: progress.Meter, tally: _Tally) -> tuple[list[str], dict[str, str]]:
+    """Stages 3 and 4: the engines translate what is pending a step at a time, and each step's drafts
+    are checked and written in one transaction with its memory entries: a run stopped midway loses
+    at most the step in flight. What needs no engine goes with the first step (or, if the engines
+    fail, before the error is raised): the engine starts at once, and the QA of those drafts (the
+    glossary's inflection loads meanwhile) waits for it instead. Returns the engines' notes and the
+    segments they could not finish, with why."""
+    source = rt.settings.source
+    outputs, pending = reuse.outputs, reuse.pending
+    ready = [seg for seg in plan.todo if seg.id in outputs]
+
+    def write(s: Session, segs: list[Segment]) -> None:
+        _check_and_write(s, rt, lang, segs, outputs, protected, reuse.approved, plan.redo, tally)
+
+    if ready and not pending:
+        with rt.store.session() as s:
+            write(s, ready)
+        return [], {}
+    notes: list[str] = []
+    unfinished: dict[str, str] = {}
+    if not pending:
+        return notes, unfinished
+    links = run.get(rt, lang)
+    # by length, so that each step's batches hold sentences of like length (little padding)
+    inputs = sorted(pending, key=len)
+    step = max(1, rt.settings.mt.max_batch_size) * 4
+
+    def name_failure(engine: Engine, texts: list[str], exc: Exception) -> Exception:
+        return _engine_failure(engine, texts, pending, plan.todo, source, lang, exc)
+
+    for start in range(0, len(inputs), step):
+        chunk = inputs[start : start + step]
+        wanted = {sid for text in chunk for sid in pending[text]}
+        outcome = translate_with_chain(links, chunk, source, lang, mt_contexts(rt, docs, wanted, protected, lang),
+                                       name_failure=name_failure, advance=meter.segments)
+        notes += outcome.notes
+        with rt.store.session() as s:
+            rt.store.lock(s, f"memory-{lang.code}")
+            remember(s, lang.code, [(text, d) for text, d in outcome.drafts.items() if d.error is None])
+            if ready:
+                write(s, ready)
+                ready = []
+            if outcome.failure is None:
+                for text, d in outcome.drafts.items():
+                    for sid in pending[text]:
+                        outputs[sid] = _Output(d.text, d.score, "mt", d.engine, d.model, d.version, d.error)
+                write(s, [seg for seg in plan.todo if seg.id in wanted])
+        if outcome.failure is not None:
+            raise outcome.failure
+        for text, why in outcome.unfinished.items():
+            for sid in pending[text]:
+                unfinished[sid] = why
+    return notes, unfinished
 
 
 @dataclass
@@ -414,11 +436,11 @@ class _Tally:
     per_article: dict[str, list[int]] = dataclasses.field(default_factory=dict)
 
 
-def _store_drafts(s: Session, rt: Runtime, lang: Language, todo: list[Segment], outputs: dict[str, _Output],
+def _check_and_write(s: Session, rt: Runtime, lang: Language, todo: list[Segment], outputs: dict[str, _Output],
                   protected: dict[str, Any], approved: dict[str, str], redo: dict[str, tuple[str, str, str]],
                   tally: _Tally) -> None:
-    """Add the draft translation (with QA, risk and its first history entry) of each segment that has
-    none, and draft again those of ``redo`` that nobody approved or edited meanwhile."""
+    """Check and write: add the draft translation (with QA, risk and its first history entry) of each
+    segment that has none, and draft again those of ``redo`` that nobody approved or edited meanwhile."""
     rt.store.lock(s, f"translations-{lang.code}")
     # an edited sentence keeps its approved translation, to be checked again ("stale")
     previous = {sid: text for sid, text in s.execute(
@@ -467,19 +489,20 @@ def _store_drafts(s: Session, rt: Runtime, lang: Language, todo: list[Segment], 
             before, before_state = row.text, row.state
             row.machine = row.text = text
             row.state, row.origin, row.engine, row.model, row.model_version = (
-                State.DRAFT.value, out.origin, out.engine, out.model, out.version)
+                transition(State(before_state), Action.REDRAFT, f"segment {seg.id} ({lang.code})").value,
+                out.origin, out.engine, out.model, out.version)
             row.score, row.qa = out.score, [f.to_dict() for f in findings]
             row.risk = draft_risk(rt, seg.text, findings, out.score, edited=False)
             row.updated_at, row.updated_by, row.version = utcnow(), rt.user, row.version + 1
             old_engine, old_model, old_version = redo[seg.id]
             s.add(HistoryRow(translation_id=row.id, who=rt.user, action="redraft", before_text=before,
-                             after_text=text, before_state=before_state, after_state=State.DRAFT.value,
+                             after_text=text, before_state=before_state, after_state=row.state,
                              note=f"{made_by}; was {old_engine} {old_model} {old_version}"))
             tally.redrafted += 1
             continue
-        state, current = State.DRAFT, text
+        state, current = transition(None, Action.TRANSLATE), text
         if seg.id in previous:
-            state, current = State.STALE, previous[seg.id]
+            state, current = transition(None, Action.CARRY_OVER), previous[seg.id]
             findings = check_draft(rt, seg, current, lang)
         added.append((TranslationRow(segment_id=seg.id, lang=lang.code, machine=text, text=current,
                                      state=state.value, origin=out.origin, engine=out.engine, model=out.model,
