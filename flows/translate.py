@@ -23,7 +23,7 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -36,6 +36,11 @@ from tilmech.flows import reports_to_a_server
 from tilmech import progress, services
 from tilmech.errors import EnvironmentNotReady, ModelMissing, TilmechError, TranslationFailed
 from tilmech.runtime import load_runtime
+
+if TYPE_CHECKING:
+    from prefect.client.schemas.objects import FlowRun
+    from prefect.futures import PrefectFuture
+    from prefect.task_runners import TaskRunner
 
 
 class _KnownTimeoutBehaviour(logging.Filter):
@@ -194,7 +199,7 @@ def translate_batch(project: str, lang: str, articles: list[str] | None, label: 
 
 def share_cores(processes: int) -> None:
     """In each of ``processes`` processes: its share of this machine's cores for the engine."""
-    from tilmech.mt.argos import cpu_count
+    from tilmech.mt.ctranslate import cpu_count
 
     os.environ["TILMECH_CORES"] = str(max(1, cpu_count() // processes))
 
@@ -353,8 +358,14 @@ def publish_qa_summary(rt: Any, reports: list[services.TranslateReport]) -> None
 MAX_PARALLEL_TASKS = 4
 
 
+def _threads() -> TaskRunner[PrefectFuture[Any]]:
+    """A flow's task runner: MAX_PARALLEL_TASKS threads. (The flow decorator is typed for a runner
+    of any Prefect futures; a thread pool's are one kind of them.)"""
+    return cast("TaskRunner[PrefectFuture[Any]]", ThreadPoolTaskRunner(max_workers=MAX_PARALLEL_TASKS))
+
+
 @flow(name="translate-articles", flow_run_name=_run_name, log_prints=False,
-      task_runner=ThreadPoolTaskRunner(max_workers=MAX_PARALLEL_TASKS))
+      task_runner=_threads())
 def translate_articles(project: str = ".", languages: list[str] | None = None, articles: list[str] | None = None,
                        user: str | None = None, batch_size: int = 20,
                        task_timeout: float | None = 3600,
@@ -391,7 +402,7 @@ def translate_articles(project: str = ".", languages: list[str] | None = None, a
 
 
 @flow(name="sync-articles", flow_run_name="sync new and changed articles", log_prints=False,
-      task_runner=ThreadPoolTaskRunner(max_workers=MAX_PARALLEL_TASKS))
+      task_runner=_threads())
 def sync_articles(project: str = ".", user: str | None = None, batch_size: int = 20,
                   distribute: bool = False, task_timeout: float | None = 3600) -> list[services.TranslateReport]:
     """Pick up new and changed English articles and translate only what has no translation yet.
@@ -418,9 +429,11 @@ def distribute_batches(project: str, work: Mapping[str, Work], batch_size: int,
     from prefect.client.orchestration import get_client
     from prefect.deployments import run_deployment
 
-    runs = [run_deployment("translate-articles/translate", timeout=0, as_subflow=True,
-                           parameters={"project": project, "languages": [lang], "articles": batch,
-                                       "user": user, "batch_size": batch_size, "task_timeout": task_timeout})
+    # called from a flow's thread, run_deployment runs synchronously and returns the FlowRun
+    runs = [cast("FlowRun", run_deployment("translate-articles/translate", timeout=0, as_subflow=True,
+                                           parameters={"project": project, "languages": [lang], "articles": batch,
+                                                       "user": user, "batch_size": batch_size,
+                                                       "task_timeout": task_timeout}))
             for lang, articles in work.items() for batch in _batches(articles, batch_size)]
     logger = get_run_logger()
     logger.info("submitted %d translate runs", len(runs))

@@ -94,6 +94,7 @@ def test_a_missing_model_directory_says_how_to_make_one(tmp_path: Path) -> None:
     assert "ct2-transformers-converter" in message and "engine_defs.ct2-nllb.model" in message
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("prefect_server")
 def test_nllb_model_through_the_whole_pipeline(project: Path, ct2_models: dict[str, Path], tmp_path: Path,
                                                tilmech) -> None:  # type: ignore[no-untyped-def]

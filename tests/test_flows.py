@@ -95,12 +95,12 @@ def test_languages_can_run_in_processes_of_their_own(pseudo_project: Path, tmp_p
 def test_each_process_gets_its_share_of_the_cores(monkeypatch: pytest.MonkeyPatch) -> None:
     from tilmech.flows.translate import share_cores
 
-    from tilmech.mt import argos
+    from tilmech.mt import ctranslate
 
     monkeypatch.setenv("TILMECH_CORES", "")  # unset: the affinity mask (and restored after the test)
-    cores = argos.cpu_count()
+    cores = ctranslate.cpu_count()
     share_cores(2)
-    assert argos.cpu_count() == max(1, cores // 2)
+    assert ctranslate.cpu_count() == max(1, cores // 2)
 
 
 @pytest.mark.usefixtures("prefect_server")
@@ -167,6 +167,7 @@ with model_slot("argos", "en-ky"):
 """
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("prefect_server")
 def test_one_model_is_used_by_one_process_at_a_time_on_a_machine() -> None:
     """Another process waits for the model's slot; the tasks of the process holding it share it
@@ -223,6 +224,7 @@ with run_here():
 """
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("installed_models")
 def test_a_run_killed_while_it_translates_does_not_hold_up_the_next(project: Path, tmp_path: Path) -> None:
     """Without a Prefect server: `tilmech translate` killed (kill -9) while its engine works, then
@@ -298,6 +300,7 @@ def prefect_server_process(tmp_path: Path):  # type: ignore[no-untyped-def]
     log.close()
 
 
+@pytest.mark.slow
 def test_a_scheduled_sync_picks_up_a_new_article(pseudo_project: Path, tmp_path: Path,
                                                  prefect_server_process: dict[str, str]) -> None:
     env = prefect_server_process
@@ -393,6 +396,7 @@ def test_a_publish_run_publishes_the_release_summary(pseudo_project: Path, tmp_p
     assert "| ru | 1 |" in summary.data and "| ky | 0 |" not in summary.data
 
 
+@pytest.mark.slow
 def test_two_workers_run_syncs_from_deployments_and_translate_each_segment_once(
         pseudo_project: Path, tmp_path: Path, postgres: str, postgres_url: str) -> None:
     """Prefect server (on PostgreSQL), a work pool, the deployments of prefect.yaml, two workers."""

@@ -196,6 +196,7 @@ def test_unknown_release_is_refused(project: Path, tilmech) -> None:  # type: ig
     assert result.err.strip() == "error: no release 42: see `tilmech release list`"
 
 
+@pytest.mark.slow
 def test_memory_reuses_a_sentence_from_another_article(project: Path, tilmech) -> None:  # type: ignore[no-untyped-def]
     assert tilmech("--project", project, "translate", "--lang", "ru", "--article", SEED).code == 0
     text = (project / "content" / "en" / f"{SEED}.md").read_text(encoding="utf-8")

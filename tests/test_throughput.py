@@ -21,7 +21,7 @@ import pytest
 from conftest import ROOT, make_project
 from tilmech import progress, services
 from tilmech.languages import get_language
-from tilmech.mt import argos
+from tilmech.mt import argos, ctranslate
 from tilmech.runtime import load_runtime
 
 EN, RU = get_language("en"), get_language("ru")
@@ -64,7 +64,7 @@ def test_the_engine_sends_a_run_in_batches_sorted_by_length_not_one_call_per_sen
     longest = [m for _, _, m in counter.calls]
     assert longest == sorted(longest)
     # decoding is bounded relative to the longest source of the call, not the global cap
-    assert all(bound == argos.decoding_bound(m, engine.max_decoding_length) < 512 for _, bound, m in counter.calls)
+    assert all(bound == ctranslate.decoding_bound(m, engine.max_decoding_length) < 512 for _, bound, m in counter.calls)
     assert all(r.score is not None for r in results)
 
 
@@ -90,10 +90,10 @@ def test_a_call_of_a_few_sentences_is_shared_among_the_translator_threads(instal
 
 
 def test_thread_plan_uses_the_cores_without_a_model_copy_per_core() -> None:
-    assert argos.thread_plan(1) == (1, 1)
-    assert argos.thread_plan(2) == (2, 1)
-    assert argos.thread_plan(16) == (4, 4)
-    assert argos.thread_plan(16, threads=2) == (2, 1)
+    assert ctranslate.thread_plan(1) == (1, 1)
+    assert ctranslate.thread_plan(2) == (2, 1)
+    assert ctranslate.thread_plan(16) == (4, 4)
+    assert ctranslate.thread_plan(16, threads=2) == (2, 1)
 
 
 def test_a_translate_run_calls_the_engine_once_and_a_second_run_not_at_all(installed_models: dict[str, Path],
@@ -164,6 +164,7 @@ print(json.dumps(peaks))
 RSS_GROWTH_LIMIT_MB = 50
 
 
+@pytest.mark.slow
 def test_memory_stays_bounded_from_1000_to_5000_articles(tmp_path: Path) -> None:
     """Ingest and translation stream the corpus a chunk of articles at a time: five times the
     articles must not mean five times the memory. Measured in a fresh process (peak RSS) on short
@@ -207,6 +208,7 @@ def test_a_sentence_another_run_put_in_memory_meanwhile_still_gets_its_translati
     rt.close()
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("prefect_server")
 def test_the_flow_gives_a_task_only_to_articles_with_new_text_and_their_sentences_meet_in_one_call(
         installed_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

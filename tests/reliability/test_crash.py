@@ -130,6 +130,7 @@ def assert_store_sound(db: Path) -> None:
                             "WHERE h.translation_id = t.id) != t.version").fetchone() == (0,)
 
 
+@pytest.mark.slow
 def test_translate_killed_at_several_points_finishes_the_job_without_translating_twice(
         tmp_path: Path, prefect_api: dict[str, str]) -> None:
     project = crash_project(tmp_path)
