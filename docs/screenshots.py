@@ -1,4 +1,5 @@
-"""Take the README's screenshots of the workbench (dashboard and segment editor).
+"""Take the docs' screenshots (docs/screenshots/): the workbench's dashboard and segment editor,
+and an article page of a published Kyrgyz edition.
 
     .venv/bin/python docs/screenshots.py
 

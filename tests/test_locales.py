@@ -29,7 +29,7 @@ def test_messages_pot_is_up_to_date(tmp_path: Path) -> None:
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", str(LOCALES / "babel.cfg"),
                     "-o", str(fresh), "--no-location", "--sort-output", "."], cwd=ROOT, check=True,
                    capture_output=True)
-    assert _ids(fresh) == _ids(LOCALES / "messages.pot"), "run pybabel extract (see the README)"
+    assert _ids(fresh) == _ids(LOCALES / "messages.pot"), "run pybabel extract (see docs/publishing.md)"
 
 
 @pytest.mark.parametrize("code", TARGETS)
