@@ -106,7 +106,9 @@ EngineChain = Annotated[tuple[str, ...], BeforeValidator(_engine_list)]
 
 
 class SiteSettings(_Model):
-    base_url: str = Field("", description="Public URL prefix of the published site; empty for relative links.")
+    base_url: str = Field("", description="Public URL of the published site (where `current` is served): "
+                                          "absolute canonical, hreflang, feed and sitemap URLs; empty: relative, "
+                                          "no sitemap.xml, and a warning at publish time.")
 
 
 class ImportSettings(_Model):
@@ -119,6 +121,16 @@ class LimitSettings(_Model):
     upload_bytes: int = Field(5_000_000, ge=1, description="Largest file the workbench accepts as an upload (XLIFF).")
     import_bytes: int = Field(20_000_000, ge=1, description="Largest file read by an import: XLIFF, TBX, CSV, "
                                                             "HTML pages.")
+    request_bytes: int = Field(1_000_000, ge=1_000, description="Largest request body the workbench reads other "
+                                                               "than an upload (JSON, forms); larger ones get 413.")
+
+
+class WebSettings(_Model):
+    session_idle_minutes: float = Field(60, gt=0, description="A workbench session ends after this many minutes "
+                                                              "without a request.")
+    session_hours: float = Field(12, gt=0, description="A workbench session ends this many hours after signing in, "
+                                                       "however active.")
+
 class QASettings(_Model):
     disabled: dict[LanguageCode, tuple[str, ...]] = Field(
         default_factory=dict,
@@ -150,6 +162,7 @@ class Settings(_Model):
     site: SiteSettings = Field(default_factory=SiteSettings)  # type: ignore[arg-type]
     html_import: ImportSettings = Field(default_factory=ImportSettings)  # type: ignore[arg-type]
     limits: LimitSettings = Field(default_factory=LimitSettings)  # type: ignore[arg-type]
+    web: WebSettings = Field(default_factory=WebSettings)  # type: ignore[arg-type]
     qa: QASettings = Field(default_factory=QASettings)
     workbench_url: str = Field("http://127.0.0.1:8000", description="Where the review workbench is served, for links in "
                                                                    "flow run summaries.")

@@ -2,12 +2,16 @@
 
 Middleware, outermost first: :class:`~.security.SecurityHeaders` (on every answer),
 :class:`~.errors.ErrorFunnel` (any exception no handler took), the signed session
-cookie. Then the static files, the JSON API (:mod:`.api`) and the pages (:mod:`.pages`).
+cookie, :class:`~.security.BodyLimit` (how much a request may send, and uploads only
+from signed-in users). Then the static files, the JSON API (:mod:`.api`) and the pages
+(:mod:`.pages`).
 """
 
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -19,19 +23,24 @@ from .. import services
 from ..auth import SignInLimiter
 from ..runtime import Runtime
 from . import api, errors, pages
-from .security import SESSION_COOKIE, SESSION_SECONDS, SecurityHeaders
+from .security import SESSION_COOKIE, BodyLimit, SecurityHeaders
 from .state import Workbench
 
 HERE = Path(__file__).resolve().parent
 
 
-def create_app(rt: Runtime, limiter: SignInLimiter | None = None) -> FastAPI:
-    """The workbench over ``rt``'s project; ``limiter``: the sign-in rate limit (tests pass a clock)."""
+def create_app(rt: Runtime, limiter: SignInLimiter | None = None,
+               clock: Callable[[], float] = time.time) -> FastAPI:
+    """The workbench over ``rt``'s project; ``limiter``: the sign-in rate limit, ``clock``: the time
+    sessions are measured by (tests pass their own clocks)."""
     rt.store.analyze()  # the queue's queries plan on fresh statistics
     app = FastAPI(title="Tilmech workbench", version="1", docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.workbench = Workbench(rt, limiter or SignInLimiter(), Jinja2Templates(directory=HERE / "templates"))
+    app.state.workbench = Workbench(rt, limiter or SignInLimiter(), Jinja2Templates(directory=HERE / "templates"),
+                                    clock)
+    app.add_middleware(BodyLimit)
+    # the cookie's own age (renewed with every answer) bounds it too; the session checks its times itself
     app.add_middleware(SessionMiddleware, secret_key=services.secret_key(rt), session_cookie=SESSION_COOKIE,
-                       same_site="strict", https_only=False, max_age=SESSION_SECONDS)
+                       same_site="strict", https_only=False, max_age=int(rt.settings.web.session_hours * 3600) + 1)
     app.add_middleware(errors.ErrorFunnel)
     app.add_middleware(SecurityHeaders)  # added last: the outermost
     errors.install(app)
