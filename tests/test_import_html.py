@@ -51,3 +51,38 @@ def test_import_refuses_to_overwrite_and_explains_missing_dates(pseudo_project: 
     result = tilmech("--project", pseudo_project, "import-html", undated, "--slug", "undated")
     assert result.code == 2 and "no date found" in result.err
     assert tilmech("--project", pseudo_project, "import-html", page, "--slug", "Bad Slug").code == 2
+
+
+LITERAL = ["# not a heading", "---", "1. not a list", "* not a list", "<img src=x onerror=alert(1)>",
+           "A path C:\\temp\\new and a \\* backslash.", "Some *stars* and _underscores_ that were literal.",
+           "A [bracket](text) that was literal.", "+ plus, > quote, 2023) and a `tick` & &amp; too.",
+           "==="]
+
+
+def test_page_text_that_looks_like_markdown_stays_text(pseudo_project: Path, tmp_path: Path, tilmech) -> None:  # type: ignore[no-untyped-def]
+    """The text of a page is text: written to the .md escaped, it renders back to the same text."""
+    from html import escape
+
+    from markdown_it import MarkdownIt
+
+    page = tmp_path / "page.html"
+    paragraphs = "".join(f"<p>{escape(text)}</p>\n" for text in LITERAL)
+    page.write_text(f"<html><body><h1>Literal text</h1><p>2023.06.06</p>\n<h2>Section #</h2>\n{paragraphs}"
+                    f"<ul><li>- item</li><li>1. item</li></ul></body></html>", encoding="utf-8")
+    result = tilmech("--project", pseudo_project, "import-html", page, "--slug", "literal")
+    assert result.code == 0, result
+    article = read_article((pseudo_project / "content" / "en" / "literal.md").read_text(encoding="utf-8"), "literal")
+
+    blocks = []
+    tokens = MarkdownIt("commonmark").parse(article.body)
+    for i, token in enumerate(tokens):
+        if token.type == "inline":
+            children = token.children or []
+            assert [c.type for c in children] == ["text"] * len(children), (token.content, children)
+            blocks.append((tokens[i - 1].type, "".join(c.content for c in children)))
+    assert blocks == [("heading_open", "Section #"), *[("paragraph_open", text) for text in LITERAL],
+                      ("paragraph_open", "- item"), ("paragraph_open", "1. item")]
+    assert [t.type for t in tokens].count("bullet_list_open") == 1  # the two items, one list
+    html = render_html(article.body)
+    assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "<hr" not in html and "<h1>" not in html and "<em>" not in html and "<a " not in html

@@ -146,6 +146,34 @@ def _glued_words(text: str, vocabulary: Counter[str], known: frozenset[str]) -> 
     return found
 
 
+def write_blocks(blocks: list[Block]) -> str:
+    """Markdown of the blocks (headings as ``##``, list items as ``-``), their text escaped so that
+    it reads back as the same text: a paragraph "# not a heading" stays a paragraph, ``<img>`` and
+    ``*stars*`` stay text.
+
+    The structure is parsed from a skeleton with a stand-in for each text; the texts are put into
+    its tokens and the whole written by :func:`~tilmech.markdown.render.render_markdown`, which
+    escapes what would turn into syntax and checks that the result parses back to the same.
+    """
+    from markdown_it.token import Token
+
+    from .markdown.extract import markdown_parser
+    from .markdown.render import render_markdown
+
+    skeleton = ""
+    for i, block in enumerate(blocks):
+        line = "## x" if block.kind in ("h1", "h2", "h3") else "- x" if block.kind == "li" else "x"
+        together = i > 0 and block.kind == "li" and blocks[i - 1].kind == "li"  # items of one list
+        skeleton += ("\n" if together else "\n\n" if i else "") + line
+    tokens = markdown_parser().parse(skeleton)
+    inlines = [t for t in tokens if t.type == "inline"]
+    assert len(inlines) == len(blocks), skeleton
+    for token, block in zip(inlines, blocks, strict=True):
+        token.content = block.text
+        token.children = [Token("text", "", 0, content=block.text)]
+    return render_markdown(tokens) or "\n"
+
+
 def _normal(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
 
@@ -206,16 +234,7 @@ def read_page(text: str, source: str, slug: str, *, html: bool, boilerplate: tup
         for word in sorted(set(_glued_words(block.text, vocabulary, known_words)), key=block.text.find):
             warnings.append(f"{source}:{block.line}: {word!r} looks like words glued by lost markup")
 
-    paragraphs = []
-    for block in body:
-        text = block.text.replace("*", r"\*").replace("_", r"\_")
-        if block.kind in ("h1", "h2", "h3"):
-            paragraphs.append("## " + text)
-        elif block.kind == "li":
-            paragraphs.append("- " + text)
-        else:
-            paragraphs.append(text)
-    markdown_body = "\n\n".join(paragraphs).replace("\n\n- ", "\n- ") + "\n"
+    markdown_body = write_blocks(body)
     first = next((b.text for b in body if b.kind == "p"), "")
     summary = split_sentences(first)[0].strip() if first else ""
     article = Article(slug=slug, title=title.text, date=date, body=markdown_body, summary=summary, source=source)

@@ -14,6 +14,9 @@ TBX mapping:
 CSV: a header row, one row per term, ``|`` between the items of a list:
 ``id, en, variants, dnt, pos, status, case_sensitive, note`` then per language
 ``<lang>, <lang>_allowed, <lang>_forbidden, <lang>_declinable, <lang>_note``.
+A cell that a spreadsheet would run as a formula (it starts with ``=``, ``+``, ``-``, ``@``, a tab
+or a carriage return) is written with a ``'`` before it, as OWASP recommends against CSV
+injection; reading takes that ``'`` off again, so a term comes back as it was.
 
 Parsers take text and raise :class:`~tilmech.errors.InputError` with the file and line.
 """
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
@@ -201,6 +205,20 @@ def _read_entry(entry: ET.Element, source: str, number: int) -> Term:
 # -- CSV -----------------------------------------------------------------------------------
 
 _BASE_COLUMNS = ("id", "en", "variants", "dnt", "pos", "status", "case_sensitive", "note")
+# what makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection"); after any
+# quotes, so that a cell that starts with one of our own ``'`` comes back unchanged too
+_FORMULA_RE = re.compile(r"'*[=+\-@\t\r]")
+
+
+def neutral_cell(value: str) -> str:
+    """``value`` as a CSV cell no spreadsheet runs as a formula: ``'`` before ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return at its start."""
+    return "'" + value if _FORMULA_RE.match(value) else value
+
+
+def read_cell(value: str) -> str:
+    """The text of a cell :func:`neutral_cell` wrote: the ``'`` it put before a formula character taken off."""
+    return value[1:] if value.startswith("'") and _FORMULA_RE.match(value, 1) else value
 
 
 def write_csv(terms: Sequence[Term], languages: Sequence[str]) -> str:
@@ -208,8 +226,7 @@ def write_csv(terms: Sequence[Term], languages: Sequence[str]) -> str:
     columns = [*_BASE_COLUMNS]
     for code in languages:
         columns += [code, f"{code}_allowed", f"{code}_forbidden", f"{code}_declinable", f"{code}_note"]
-    writer = csv.DictWriter(out, columns, lineterminator="\n")
-    writer.writeheader()
+    rows = []
     for t in terms:
         row = {"id": t.id, "en": t.en, "variants": "|".join(t.variants), "dnt": "yes" if t.dnt else "no",
                "pos": t.pos, "status": t.status, "case_sensitive": "yes" if t.case_sensitive else "no",
@@ -221,7 +238,14 @@ def write_csv(terms: Sequence[Term], languages: Sequence[str]) -> str:
             row[f"{code}_forbidden"] = "|".join(t.forbidden.get(code, ()))
             row[f"{code}_declinable"] = "" if r is None else ("yes" if r.declinable else "no")
             row[f"{code}_note"] = r.note if r else ""
-        writer.writerow(row)
+        rows.append({column: neutral_cell(value) for column, value in row.items()})
+    # csv quotes a cell with a line end of its ``lineterminator`` only: one with a carriage return
+    # would end its row early, so then every cell is quoted
+    carriage_return = any("\r" in value for row in rows for value in row.values())
+    writer = csv.DictWriter(out, columns, lineterminator="\n",
+                            quoting=csv.QUOTE_ALL if carriage_return else csv.QUOTE_MINIMAL)
+    writer.writeheader()
+    writer.writerows(rows)
     return out.getvalue()
 
 
@@ -240,8 +264,9 @@ def _read_csv(reader: csv.DictReader[str], source: str) -> list[Term]:
         raise InputError(source, 1, f"the header row needs the columns {', '.join(missing)}")
     languages = sorted({c for c in reader.fieldnames or [] if c not in _BASE_COLUMNS and "_" not in c})
     terms = []
-    for row in reader:
+    for raw in reader:
         line = reader.line_num
+        row = {column: read_cell(value) if isinstance(value, str) else value for column, value in raw.items()}
 
         def split(value: str | None) -> tuple[str, ...]:
             return tuple(v.strip() for v in (value or "").split("|") if v.strip())
