@@ -105,3 +105,38 @@ def test_hostile_xliff_is_refused() -> None:
             '<xliff version="2.1" xmlns="urn:oasis:names:tc:xliff:document:2.0"><file id="f">&b;</file></xliff>')
     with pytest.raises(InputError, match="refused"):
         read_xliff(bomb, "bomb.xlf")
+
+
+@pytest.mark.parametrize("version", ["2.1", "1.2"])
+def test_a_unit_without_its_version_note_is_refused(rt: Runtime, version: str) -> None:
+    """Whether the text changed in Tilmech since the export cannot be told: the unit is not applied."""
+    text = services.xliff_export(rt, SHOWCASE, "ru", version)
+    title, summary = services.review_list(rt, "ru", article=SHOWCASE)[:2]
+    services.review_edit(rt, title.segment_id, "ru", "Новее в Tilmech", title.version)  # after the export
+    edited = text.replace(f">{title.text}<", ">Старое из файла<", 1).replace(f">{summary.text}<", ">Сводка<", 1)
+    note = (r'<note from="tilmech-version">\d+</note>' if version == "1.2"
+            else r'<note category="tilmech-version">\d+</note>')
+    unit = re.search(r'id="s' + title.segment_id + r'".*?(?=id="s|\Z)', edited, flags=re.S)
+    assert unit is not None
+    stripped = edited[:unit.start()] + re.sub(note, "", unit.group(), count=1) + edited[unit.end():]
+    assert stripped.count("tilmech-version") == text.count("tilmech-version") - 1
+    outcomes = {o.segment_id: o for o in services.xliff_import(rt, stripped, "x.xlf")}
+    assert outcomes[title.segment_id].outcome == "refused"
+    assert "tilmech-version note is missing" in outcomes[title.segment_id].detail
+    assert outcomes[summary.segment_id].outcome == "edited"  # the other units are applied
+    after = {i.segment_id: i.text for i in services.review_list(rt, "ru", article=SHOWCASE)}
+    assert after[title.segment_id] == "Новее в Tilmech"  # the newer text is not overwritten
+
+
+def test_an_approval_in_the_file_of_text_changed_since_is_refused(rt: Runtime) -> None:
+    """A reviewer approved the text the file showed; the text in Tilmech is another one now."""
+    text = services.xliff_export(rt, SHOWCASE, "ru", "2.1")
+    title = services.review_list(rt, "ru", article=SHOWCASE)[0]
+    services.review_edit(rt, title.segment_id, "ru", "Новее в Tilmech", title.version)
+    services.review_edit(rt, title.segment_id, "ru", title.text, title.version + 1)  # and back again
+    approved = re.sub(r'(id="s' + title.segment_id + r'".*?<segment[^>]*?state=")[^"]*', r"\1final", text, count=1,
+                      flags=re.S)
+    assert approved != text
+    outcomes = {o.segment_id: o for o in services.xliff_import(rt, approved, "x.xlf")}
+    assert outcomes[title.segment_id].outcome == "refused" and "since you opened it" in outcomes[title.segment_id].detail
+    assert services.review_show(rt, title.segment_id, "ru").items[0].state == "draft"

@@ -26,6 +26,19 @@ class UsageError(TilmechError):
     http_status = 400
 
 
+class ContentTooLarge(UsageError):
+    """A request body over the workbench's limit (``limits.request_bytes``, ``limits.upload_bytes``)."""
+
+    http_status = 413
+
+
+class PreconditionRequired(UsageError):
+    """A write without the version it was based on (a missing ``version``): send the version read, so that
+    a newer text is never overwritten unseen."""
+
+    http_status = 428
+
+
 class NotFound(UsageError):
     """Something named by the user does not exist (a release, a segment, an article)."""
 

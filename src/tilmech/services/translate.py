@@ -448,8 +448,9 @@ def _check_and_write(s: Session, rt: Runtime, lang: Language, todo: list[Segment
         .join(TranslationRow, TranslationRow.segment_id == SegmentRow.previous_id)
         .where(SegmentRow.id.in_([x.id for x in todo]), TranslationRow.lang == lang.code,
                TranslationRow.state == State.APPROVED.value))}
-    rows = {tr.segment_id: tr for tr in s.scalars(select(TranslationRow).where(
-        TranslationRow.lang == lang.code, TranslationRow.segment_id.in_([x.id for x in todo])))}
+    rows = {tr.segment_id: tr for tr in s.scalars(select(TranslationRow).where(  # locked: no edit lost to a redraft
+        TranslationRow.lang == lang.code, TranslationRow.segment_id.in_([x.id for x in todo]))
+        .order_by(TranslationRow.id).with_for_update().execution_options(populate_existing=True))}
     # another run (a second worker) may have translated some of these meanwhile: keep its work; a draft
     # to redo that someone approved or edited meanwhile is kept too
     todo = [seg for seg in todo if seg.id in outputs and (

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from ..auth import (
     require_review,
 )
@@ -17,13 +15,18 @@ from ..errors import (
     WorkflowError,
 )
 from ..markdown.placeholders import Segment
+from ..review import State
 from ..runtime import Runtime
-from ..store import (
-    SegmentRow,
-    TranslationRow,
-)
+from ..store import SegmentRow
 from .documents import load_documents
-from .review import approve_translation, edit_translation, review_list, segment_terms
+from .review import (
+    approve_translation,
+    check_version,
+    edit_translation,
+    locked_translations,
+    review_list,
+    segment_terms,
+)
 
 
 def xliff_export(rt: Runtime, article: str, lang: str, version: str = "2.1") -> str:
@@ -57,19 +60,24 @@ def xliff_import(rt: Runtime, text: str, source: str) -> list[ImportOutcome]:
     """Apply the targets of an XLIFF file as the importing user, in one transaction.
 
     A unit is refused (and reported) when its segment is gone, its English text no
-    longer matches, it was changed in Tilmech since the export, or its text breaks a
-    critical check on approval; the other units are applied.
+    longer matches, it was changed in Tilmech since the export, its version note
+    (``tilmech-version``) is missing, or its text breaks a critical check on approval;
+    the other units are applied. The translations of the file are locked first (in the
+    order of their ids), so nobody changes them between the check and the write.
     """
     from ..xliff import read_xliff
 
     doc = read_xliff(text, source)
     language = rt.settings.resolve_languages([doc.target_lang])[0]
     require_review(rt.actor, language.code)
+    rt = rt.on_surface(f"xliff ({rt.surface})" if rt.surface else "xliff")  # recorded in the history
     outcomes: list[ImportOutcome] = []
     with rt.store.session() as s:
         models: dict[str, Segment] = {}
+        segs = {unit.segment_id: s.get(SegmentRow, unit.segment_id) for unit in doc.units}
+        rows = locked_translations(s, [seg for seg in segs.values() if seg is not None], language.code)
         for unit in doc.units:
-            seg = s.get(SegmentRow, unit.segment_id)
+            seg = segs[unit.segment_id]
             if seg is None or not seg.active:
                 outcomes.append(ImportOutcome(unit.segment_id, "refused", "the segment is no longer in the article"))
                 continue
@@ -77,17 +85,24 @@ def xliff_import(rt: Runtime, text: str, source: str) -> list[ImportOutcome]:
                 outcomes.append(ImportOutcome(unit.segment_id, "refused",
                                               "the English text changed since the export: export again"))
                 continue
-            tr = s.scalars(select(TranslationRow).where(TranslationRow.segment_id == seg.id,
-                                                        TranslationRow.lang == language.code)).first()
+            tr = rows.get(seg.id)
             if tr is None:
                 outcomes.append(ImportOutcome(unit.segment_id, "refused", f"no {language.code} translation yet"))
+                continue
+            edit = unit.target is not None and unit.target.strip() != tr.text
+            if unit.version is None and (edit or (unit.approved and tr.state != State.APPROVED.value)):
+                outcomes.append(ImportOutcome(unit.segment_id, "refused",
+                                              "its tilmech-version note is missing, so whether the text changed "
+                                              "in Tilmech since the export cannot be told: export again"))
                 continue
             if seg.article not in {m.article for m in models.values()}:
                 models.update({m.id: m for doc_ in load_documents(rt, [seg.article]) for m in doc_.segments})
             done = []
             try:
                 with s.begin_nested():
-                    if unit.target is not None and unit.target.strip() != tr.text:
+                    if edit or (unit.approved and tr.state != State.APPROVED.value):
+                        check_version(tr, unit.version)  # an approval too: of the text the file showed
+                    if edit and unit.target is not None:
                         edit_translation(s, rt, seg, tr, unit.target, unit.version, models.get(seg.id))
                         done.append("edited")
                     if unit.approved and approve_translation(s, rt, seg, tr):

@@ -12,8 +12,9 @@ from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
-from ..errors import EnvironmentNotReady, StoreUnavailable
+from ..errors import EnvironmentNotReady, StoreUnavailable, WorkflowError
 from .schema import (
     ArticleRow,
     Base,
@@ -63,7 +64,7 @@ def _sqlite_pragmas(timeout: float) -> Any:
 
 
 # The newest migration in migrations/versions (a test checks that it is Alembic's head).
-SCHEMA_HEAD = "0007"
+SCHEMA_HEAD = "0009"
 
 
 # What a database driver says when another writer holds the lock past the timeout (SQLite's busy
@@ -259,6 +260,9 @@ class Store:
         try:
             with self._sessions() as session, session.begin():
                 yield session
+        except StaleDataError as exc:  # a version-checked UPDATE (TranslationRow) found the row changed
+            raise WorkflowError("a translation changed while this ran (another writer saved it at the same "
+                                "moment): nothing was written; run it again") from exc
         except OperationalError as exc:
             mapped = unavailable(self.url, self.timeout, exc)
             if mapped is None:

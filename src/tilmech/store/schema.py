@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 from sqlalchemy import (
     JSON,
@@ -22,6 +23,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def new_stamp() -> str:
+    """A user's new session stamp (:attr:`UserRow.session_stamp`)."""
+    return secrets.token_hex(16)
 
 
 class Base(DeclarativeBase):
@@ -85,6 +91,13 @@ class TranslationRow(Base):
     updated_by: Mapped[str] = mapped_column(String(100))
     version: Mapped[int] = mapped_column(Integer, default=1)  # +1 on every change; stale saves are refused
 
+    # Every UPDATE of a translation through the ORM is ``... WHERE id = ? AND version = <the version read>``:
+    # a row changed by someone else since it was read updates nothing and the flush raises StaleDataError
+    # (the review services turn it into a Conflict). The version is not bumped by SQLAlchemy but by the
+    # changes that write a history entry with it (services.review.record_change, translate's redraft):
+    # findings and risk refreshed by `tilmech qa` keep the version, so history and version agree.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012 (SQLAlchemy's)
+
 
 class CommentRow(Base):
     __tablename__ = "comments"
@@ -105,6 +118,9 @@ class UserRow(Base):
     languages: Mapped[str] = mapped_column(String(100), default="")  # "ru,ky"; empty: all
     password_hash: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # a random value every session cookie of the user carries; a new one (sign-out, a new password or
+    # role, removal) ends them all. NULL (a store made before it existed): the next sign-in sets one
+    session_stamp: Mapped[str | None] = mapped_column(String(32), nullable=True, default=new_stamp)
 
 
 class TokenRow(Base):
@@ -117,6 +133,7 @@ class TokenRow(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     label: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)  # to the minute
 
 
 class MetaRow(Base):
@@ -141,6 +158,9 @@ class HistoryRow(Base):
     before_state: Mapped[str | None] = mapped_column(String(16), nullable=True)
     after_state: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text, default="")
+    # where the change came from: cli (with the OS login when it differs from ``who``), web,
+    # api (with the token's label), xliff (with its carrier); "" for flows and older rows
+    surface: Mapped[str] = mapped_column(String(120), default="", server_default="")
 
 
 class MemoryRow(Base):

@@ -1,0 +1,306 @@
+"""Races on both stores: two saves of the same version, an approval racing an edit, two article
+and two bulk approvals at once, and the same saves through the real server (two processes).
+
+Each round starts its contenders together (a barrier). Exactly one of two writes of the same
+version wins; the other hears 409 (:class:`Conflict`) and nothing is lost. Two approvals of a whole
+article: the second waits for the first and finds the segments approved (it counts 0). After the
+rounds `tilmech db check` is clean (one history entry per version).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tilmech import services
+from tilmech.errors import Conflict
+from tilmech.runtime import Runtime, load_runtime
+from web_support import PASSWORD
+
+SEED = "smart-classroom-kyrgyzstan"
+ROUNDS = 50
+HELD = ("needs-work",)  # the state the rounds below reopen segments in
+STORES = ["sqlite", "postgresql"]
+# 50 rounds on PostgreSQL take over 10 s on a busy machine
+RACES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)]
+
+
+@pytest.fixture
+def rt(request: pytest.FixtureRequest, pseudo_project: Path, tilmech) -> Iterator[Runtime]:  # type: ignore[no-untyped-def]
+    """The project on SQLite or on the tests' PostgreSQL, drafted in Russian, with an editor."""
+    if request.param == "postgresql":
+        url = request.getfixturevalue("postgres_url")
+        settings = pseudo_project / "tilmech.yaml"
+        settings.write_text(settings.read_text(encoding="utf-8").replace("sqlite:///tilmech.db", url),
+                            encoding="utf-8")
+        assert tilmech("--project", pseudo_project, "db", "upgrade").code == 0
+    runtime = load_runtime(pseudo_project)
+    assert runtime.store.engine.dialect.name == request.param
+    services.ingest(runtime)
+    services.translate_language(runtime, "ru")
+    services.users_add(runtime, "elena", "editor", PASSWORD, [])
+    yield runtime
+    runtime.close()
+
+
+def race(*calls: Callable[[], Any]) -> list[Any]:
+    """Run the calls in threads released together; each one's result or exception."""
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def run(i: int, call: Callable[[], Any]) -> None:
+        barrier.wait()
+        try:
+            results[i] = call()
+        except Exception as exc:  # the outcome under test
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return results
+
+
+def kind(result: Any) -> str:
+    if isinstance(result, Conflict):
+        return "conflict"
+    if isinstance(result, Exception):
+        return f"{type(result).__name__}: {result}"
+    return "ok"
+
+
+def plain_segment(rt: Runtime) -> services.ReviewItem:
+    """A segment without markup or critical findings: any text with words approves."""
+    return next(i for i in services.review_list(rt, "ru", article=SEED) if not i.placeholders and not i.findings)
+
+
+def assert_store_sound(rt: Runtime, tilmech) -> None:  # type: ignore[no-untyped-def]
+    checked = tilmech("--project", rt.settings.root, "db", "check")
+    assert checked.code == 0, checked
+
+
+@pytest.mark.parametrize("rt", RACES, indirect=True)
+def test_two_saves_of_the_same_version_one_wins(rt: Runtime, tilmech) -> None:  # type: ignore[no-untyped-def]
+    item = plain_segment(rt)
+    bad: list[tuple[int, list[str]]] = []
+    for n in range(ROUNDS):
+        version = services.review_show(rt, item.segment_id, "ru").items[0].version
+        texts = [f"Правка {n} первого редактора.", f"Правка {n} второго редактора."]
+        results = race(*[partial(services.review_edit, rt, item.segment_id, "ru", t, version) for t in texts])
+        kinds = sorted(kind(r) for r in results)
+        now = services.review_show(rt, item.segment_id, "ru").items[0]
+        winner = next((t for t, r in zip(texts, results, strict=True) if kind(r) == "ok"), None)
+        if kinds != ["conflict", "ok"] or now.text != winner or now.version != version + 1:
+            bad.append((n, kinds))
+        for r in results:
+            if isinstance(r, Conflict):  # the loser is told the winner's text and version
+                assert (r.current_text, r.current_version) == (winner, version + 1)
+    assert not bad, f"{len(bad)} of {ROUNDS} rounds without exactly one winner: {bad[:5]}"
+    assert_store_sound(rt, tilmech)
+
+
+@pytest.mark.parametrize("rt", RACES, indirect=True)
+def test_an_approval_racing_an_edit_of_the_same_version(rt: Runtime, tilmech) -> None:  # type: ignore[no-untyped-def]
+    item = plain_segment(rt)
+    bad: list[tuple[int, list[str]]] = []
+    for n in range(ROUNDS):
+        current = services.review_show(rt, item.segment_id, "ru").items[0]
+        if current.state == "approved":  # make it a draft again
+            current = services.review_edit(rt, item.segment_id, "ru", f"Черновик {n}.", current.version)
+        version, text = current.version, f"Правка {n} после прочтения."
+        results = race(partial(services.review_edit, rt, item.segment_id, "ru", text, version),
+                       partial(services.review_approve, rt, "ru", [item.segment_id], expected_version=version))
+        kinds = [kind(r) for r in results]
+        now = services.review_show(rt, item.segment_id, "ru").items[0]
+        edited_won = kinds == ["ok", "conflict"] and now.state == "draft" and now.text == text
+        approved_won = kinds == ["conflict", "ok"] and now.state == "approved" and now.text == current.text
+        if not (edited_won or approved_won) or now.version != version + 1:
+            bad.append((n, kinds))
+    assert not bad, f"{len(bad)} of {ROUNDS} rounds without exactly one winner: {bad[:5]}"
+    assert_store_sound(rt, tilmech)
+
+
+def _reopen(rt: Runtime, article: str) -> list[str]:
+    """Send every segment of the article back (needs-work: the approvals below include that state)."""
+    ids = [i.segment_id for i in services.review_list(rt, "ru", article=article)]
+    services.review_send_back(rt, "ru", ids, "again")
+    return ids
+
+
+@pytest.mark.parametrize("rt", RACES, indirect=True)
+def test_two_article_approvals_approve_each_segment_once(rt: Runtime, tilmech) -> None:  # type: ignore[no-untyped-def]
+    bad: list[tuple[int, list[Any]]] = []
+    for n in range(ROUNDS):
+        ids = _reopen(rt, SEED)
+        results = race(*[partial(services.review_approve, rt, "ru", article=SEED, include=HELD)] * 2)
+        if sorted(results, key=str) != [0, len(ids)]:  # the second waits and finds them approved
+            bad.append((n, [r if isinstance(r, int) else kind(r) for r in results]))
+    assert not bad, f"{len(bad)} of {ROUNDS} rounds did not approve each segment once: {bad[:5]}"
+    history = services.review_show(rt, ids[0], "ru").history["ru"]
+    assert Counter(h.action for h in history)["approve"] == ROUNDS
+    assert_store_sound(rt, tilmech)
+
+
+@pytest.mark.parametrize("rt", RACES, indirect=True)
+def test_two_bulk_approvals_approve_each_segment_once(rt: Runtime, tilmech) -> None:  # type: ignore[no-untyped-def]
+    bad: list[tuple[int, list[Any]]] = []
+    for n in range(ROUNDS):
+        _reopen(rt, SEED)
+        eligible = services.bulk_approve(rt, "ru", SEED, 100, dry_run=True, include=HELD).approved
+        assert eligible, "no segment of the article qualifies for a bulk approval"
+        results = race(*[partial(services.bulk_approve, rt, "ru", SEED, 100, include=HELD)] * 2)
+        counts = sorted(len(r.approved) if isinstance(r, services.BulkApproval) else -1 for r in results)
+        if counts != [0, len(eligible)]:
+            bad.append((n, [len(r.approved) if isinstance(r, services.BulkApproval) else kind(r) for r in results]))
+    assert not bad, f"{len(bad)} of {ROUNDS} rounds did not approve each segment once: {bad[:5]}"
+    assert_store_sound(rt, tilmech)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def server(rt: Runtime) -> Iterator[str]:
+    """`tilmech serve --workers 2` on the project: two server processes sharing the store."""
+    port = _free_port()
+    tilmech_bin = Path(sys.executable).with_name("tilmech")
+    proc = subprocess.Popen([str(tilmech_bin), "--project", str(rt.settings.root), "serve", "--port", str(port),
+                             "--workers", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env=os.environ.copy(), start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if httpx.get(f"{url}/login", timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+            assert time.monotonic() < deadline, "the server did not start in 90 s"
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.mark.slow  # starting the server takes ~10 s
+@pytest.mark.parametrize("rt", STORES, indirect=True)
+def test_two_saves_through_the_served_api_one_wins(rt: Runtime, server: str, tilmech) -> None:  # type: ignore[no-untyped-def]
+    item = plain_segment(rt)
+    editors = []
+    for _ in range(2):  # two sessions, as two browsers
+        client = httpx.Client(base_url=server, timeout=60)
+        signed = client.post("/api/login", json={"name": "elena", "password": PASSWORD})
+        assert signed.status_code == 200, signed.text
+        client.headers["X-CSRF-Token"] = signed.json()["csrf"]
+        editors.append(client)
+    path = f"/api/segments/{item.segment_id}/ru"
+    bad: list[tuple[int, list[int]]] = []
+    for n in range(ROUNDS):
+        version = editors[0].get(path.rsplit("/", 1)[0], params={"lang": "ru"}).json()["items"][0]["version"]
+        results = race(*[partial(c.put, path, json={"text": f"Правка {n} из окна {i}.", "version": version})
+                         for i, c in enumerate(editors)])
+        statuses = sorted(r.status_code if isinstance(r, httpx.Response) else -1 for r in results)
+        if statuses != [200, 409]:
+            bad.append((n, statuses))
+    for client in editors:
+        client.close()
+    assert not bad, f"{len(bad)} of {ROUNDS} rounds without exactly one 200 and one 409: {bad[:5]}"
+    assert_store_sound(rt, tilmech)
+
+
+@pytest.mark.parametrize("rt", STORES, indirect=True)
+def test_a_stale_cli_edit_is_refused(rt: Runtime, tilmech) -> None:  # type: ignore[no-untyped-def]
+    """`review edit` saves over the version it reads itself, or over the one given with --version."""
+    item = plain_segment(rt)
+    root = rt.settings.root
+    done = tilmech("--project", root, "--user", "elena", "review", "edit", item.segment_id, "--lang", "ru", "--text", "Правка.",
+                   "--version", item.version)
+    assert done.code == 0, done
+    stale = tilmech("--project", root, "--user", "elena", "review", "edit", item.segment_id, "--lang", "ru", "--text", "Старое.",
+                    "--version", item.version)
+    assert stale.code == 1 and f"version {item.version + 1}, yours {item.version}" in stale.err
+    assert services.review_show(rt, item.segment_id, "ru").items[0].text == "Правка."
+    latest = tilmech("--project", root, "--user", "elena", "review", "edit", item.segment_id, "--lang", "ru", "--text", "Снова.")
+    assert latest.code == 0, latest
+    assert services.review_show(rt, item.segment_id, "ru").items[0].version == item.version + 2
+
+
+@pytest.mark.parametrize("rt", STORES, indirect=True)
+@pytest.mark.parametrize("query", ["%", "_", "100%", "a_b"])
+def test_search_wildcards_match_only_themselves(rt: Runtime, query: str) -> None:
+    item = plain_segment(rt)
+    found = services.review_list(rt, "ru", query=query)
+    assert not [i for i in found if query not in i.text + i.source]  # a wildcard would match every segment
+    services.review_edit(rt, item.segment_id, "ru", f"Текст с {query} внутри.", item.version)
+    after = {i.segment_id for i in services.review_list(rt, "ru", query=query)}
+    assert after == {i.segment_id for i in found} | {item.segment_id}
+
+
+@pytest.mark.parametrize("rt", STORES, indirect=True)
+def test_search_with_nul_is_refused(rt: Runtime) -> None:
+    from tilmech.errors import UsageError
+
+    with pytest.raises(UsageError, match="NUL"):
+        services.review_list(rt, "ru", query="a\x00b")
+
+
+@pytest.mark.parametrize("rt", STORES, indirect=True)
+def test_the_version_is_part_of_every_update(rt: Runtime) -> None:
+    """A writer that read a translation without locking it cannot overwrite a change made since: its
+    ``UPDATE ... WHERE version = ?`` finds no row, and it hears the other text and version (409)."""
+    from sqlalchemy import select
+
+    from tilmech.review import Action
+    from tilmech.services.review import record_change
+    from tilmech.store import TranslationRow
+
+    if rt.store.engine.dialect.name == "sqlite":
+        pytest.skip("a SQLite write transaction holds the whole store: no other writer can come in between")
+    item = plain_segment(rt)
+    with pytest.raises(Conflict) as caught, rt.store.session() as s:
+        tr = s.scalars(select(TranslationRow).where(TranslationRow.segment_id == item.segment_id,
+                                                    TranslationRow.lang == "ru")).one()  # read, not locked
+        services.review_edit(rt, item.segment_id, "ru", "Правка другого.", item.version)  # another writer, committed
+        record_change(s, tr, "tester", Action.APPROVE, tr.text)
+    assert (caught.value.current_text, caught.value.current_version) == ("Правка другого.", item.version + 1)
+    now = services.review_show(rt, item.segment_id, "ru")
+    assert (now.items[0].text, now.items[0].state) == ("Правка другого.", "draft")
+    assert [h.action for h in now.history["ru"]] == ["translate", "edit"]
+
+
+@pytest.mark.parametrize("rt", STORES, indirect=True)
+def test_many_translations_are_locked_in_chunks(rt: Runtime, monkeypatch: pytest.MonkeyPatch, tilmech) -> None:  # type: ignore[no-untyped-def]
+    """An article longer than one IN list is locked a chunk at a time, in the order of the ids."""
+    import tilmech.services.review as review
+
+    monkeypatch.setattr(review, "_CHUNK", 3)
+    ids = _reopen(rt, SEED)
+    assert len(ids) > 3
+    assert {i.state for i in services.review_list(rt, "ru", article=SEED)} == {"needs-work"}
+    assert services.review_approve(rt, "ru", article=SEED, include=HELD) == len(ids)
+    assert {i.state for i in services.review_list(rt, "ru", article=SEED)} == {"approved"}
+    assert_store_sound(rt, tilmech)
