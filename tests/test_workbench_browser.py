@@ -127,18 +127,21 @@ def test_editor_approves_a_release_and_a_translator_cannot(server, browser) -> N
     editor.goto(f"{base}/releases")
     assert SEED in editor.text_content("table.preview")
     editor.click("#create-release")
+    editor.click("#confirm")  # each release action is confirmed on a page of its own
     editor.wait_for_selector("#release-1")
     assert editor.text_content("#release-1 .state") == "pending"
 
     translator = sign_in(browser, base, "bakyt")
     translator.goto(f"{base}/releases")
     assert translator.locator("#create-release").count() == 0
-    translator.click("#release-1 button")
+    assert translator.locator("#release-1 button").count() == 0  # the page is read-only for translators
+    translator.goto(f"{base}/releases/1/approve")
     assert "only an editor can approve a release" in translator.text_content(".error")
     assert services.release_info(rt, 1).state == "pending"
 
     editor.goto(f"{base}/releases")
     editor.click("#release-1 button")
+    editor.click("#confirm")
     editor.wait_for_selector("#release-1 >> text=approved by elena")
     assert services.release_info(rt, 1).state == "approved"
 

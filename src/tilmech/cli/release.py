@@ -1,4 +1,4 @@
-"""Releases: `tilmech release create`, `approve`, `list`."""
+"""Releases: `tilmech release create`, `approve`, `discard`, `diff`, `list`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from .context import Context, err, pass_ctx
 
 @click.group()
 def release() -> None:
-    """Releases: create a snapshot of approved text, approve it (editors), list."""
+    """Releases: create a snapshot of approved text, approve or discard it (editors), diff, list."""
 
 
 def _describe_release(info: Any) -> None:
@@ -37,17 +37,70 @@ def release_create(ctx: Context, previous_editions: bool) -> None:
     info = create(ctx.runtime, previous_editions)
     click.echo(f"release {info.id}")
     _describe_release(info)
+    for warning in info.warnings:
+        err(f"warning: {warning}")
 
 
 @release.command("approve")
 @click.argument("release_id", type=int)
 @pass_ctx
 def release_approve(ctx: Context, release_id: int) -> None:
-    """The editor's approval of release R; only approved releases can be published."""
+    """The editor's approval of release R; only approved releases can be published.
+
+    Approving an approved release changes nothing: it prints `release R is already approved`
+    and exits 0, so that a script may approve again safely."""
     from ..services import release_approve as approve
 
     info = approve(ctx.runtime, release_id)
-    click.echo(f"release {info.id} {info.state}")
+    click.echo(info.warnings[0] if info.warnings else f"release {info.id} {info.state}")
+
+
+@release.command("discard")
+@click.argument("release_id", type=int)
+@pass_ctx
+def release_discard(ctx: Context, release_id: int) -> None:
+    """Delete pending release R (editors); an approved release cannot be discarded (exit 1)."""
+    from ..services import release_discard as discard
+
+    click.echo(f"release {discard(ctx.runtime, release_id)} discarded")
+
+
+@release.command("diff")
+@click.argument("release_id", type=int)
+@click.option("--against", type=int, default=None, metavar="R",
+              help="Compare with release R instead of the release the site serves now.")
+@click.option("--to", "dest", default=None, metavar="DIR_OR_URL",
+              help="The publishing folder or fsspec URL whose served release is compared. "
+                   "Default: paths.publish of tilmech.yaml.")
+@pass_ctx
+def release_diff(ctx: Context, release_id: int, against: int | None, dest: str | None) -> None:
+    """What release R changes per locale against the served release: articles added, changed (with the
+    number of changed segments), removed, held back."""
+    from ..services import release_diff as diff
+
+    result = diff(ctx.runtime, release_id, against, dest)
+    click.echo(f"release {result.release} against "
+               + (f"release {result.against}" if result.against is not None else "nothing (nothing served yet)"))
+    for loc in result.locales:
+        lines = []
+        if loc.added:
+            lines.append(f"added: {', '.join(loc.added)}")
+        if loc.changed:
+            lines.append("changed: " + ", ".join(
+                f"{c.article} ({_segments(c.segments)}" + (f", {c.removed_segments} removed" if c.removed_segments
+                                                           else "") + ")" for c in loc.changed))
+        if loc.removed:
+            lines.append(f"removed: {', '.join(loc.removed)}")
+        if loc.held_back:
+            lines.append(f"held back: {', '.join(loc.held_back)}")
+        if loc.same:
+            lines.append(f"no change ({loc.unchanged} articles)")
+        for line in lines:
+            click.echo(f"  {loc.lang}: {line}")
+
+
+def _segments(count: int) -> str:
+    return f"{count} segment" + ("" if count == 1 else "s")
 
 
 @release.command("list")

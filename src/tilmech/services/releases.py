@@ -1,4 +1,5 @@
-"""Releases: what the review queue would ship (preview), frozen releases, approval.
+"""Releases: what the review queue would ship (preview), frozen releases, approval, discarding a
+pending release, and what a release changes against another (per locale, from the frozen rows).
 
 The preview and the creation of a release read the store a chunk of articles at a time, as
 ingest and translate do: the time and memory they take grow with the chunk, not the corpus.
@@ -10,7 +11,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import CursorResult, and_, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from ..articles import (
@@ -53,6 +54,7 @@ class ReleaseInfo:
     locales: dict[str, tuple[str, ...]]  # lang -> article slugs
     incomplete: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)  # lang -> slugs left out
     previous: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)  # lang -> earlier editions
+    warnings: tuple[str, ...] = ()  # what the editor should know: a locale that ships nothing, a repeated approval
 
 
 @dataclass(frozen=True)
@@ -135,10 +137,20 @@ def release_create(rt: Runtime, previous_editions: bool = False, *, chunk: int =
                         continue
                     locales.setdefault(code, []).append(a.slug)
             s.flush()  # the chunk's rows go to the store; the session keeps no reference to them
+        empty = [code for code in codes if not locales.get(code)]
+        if codes and len(empty) == len(codes):  # raised inside the transaction: nothing is kept
+            raise WorkflowError(f"nothing to release: no article is complete in {_joined(codes)}: approve "
+                                "the translations first (the releases page shows what blocks each article)")
+        warnings = tuple(f"{code} ships nothing: none of its {len(incomplete.get(code, ()))} articles is "
+                         "complete (held back: " + ", ".join(incomplete.get(code, ())) + ")" for code in empty)
         return ReleaseInfo(release.id, release.state, release.created_at.isoformat(timespec="seconds"),
                            release.created_by, None, {k: tuple(v) for k, v in locales.items()},
                            {k: tuple(v) for k, v in incomplete.items()},
-                           {k: tuple(v) for k, v in previous.items()})
+                           {k: tuple(v) for k, v in previous.items()}, warnings)
+
+
+def _joined(codes: Sequence[str]) -> str:
+    return ", ".join(codes[:-1]) + " or " + codes[-1] if len(codes) > 1 else "".join(codes)
 
 
 def _segment_ids(s: Session, articles: Sequence[Article]) -> dict[str, list[str]]:
@@ -185,6 +197,11 @@ def _release_row(s: object, release_id: int) -> ReleaseRow:
     return row
 
 
+def has_release(rt: Runtime, release_id: int) -> bool:
+    with rt.store.reading() as s:
+        return 0 < release_id < 2**63 and s.get(ReleaseRow, release_id) is not None
+
+
 def release_info(rt: Runtime, release_id: int) -> ReleaseInfo:
     with rt.store.reading() as s:
         row = _release_row(s, release_id)
@@ -214,13 +231,50 @@ def release_list(rt: Runtime) -> list[ReleaseInfo]:
 
 
 def release_approve(rt: Runtime, release_id: int) -> ReleaseInfo:
-    """The editor's approval: only an approved release can be published."""
+    """The editor's approval: only an approved release can be published.
+
+    Approving an approved release changes nothing and says so: its ``warnings`` read
+    ``release N is already approved`` (by whom and when). The state changes in one
+    conditional UPDATE, so of two editors approving at once exactly one approves it.
+    """
     require_editor(rt.actor, "approve a release")
     with rt.store.session() as s:
         row = _release_row(s, release_id)
-        if row.state == "pending":
-            row.state, row.approved_by, row.approved_at = "approved", rt.user, utcnow()
-    return release_info(rt, release_id)
+        done = s.execute(update(ReleaseRow).where(ReleaseRow.id == row.id, ReleaseRow.state == "pending")
+                         .values(state="approved", approved_by=rt.user, approved_at=utcnow())
+                         .execution_options(synchronize_session=False))
+        approved_now = isinstance(done, CursorResult) and done.rowcount == 1
+    info = release_info(rt, release_id)
+    if approved_now:
+        return info
+    return dataclasses.replace(info, warnings=(f"release {release_id} is already approved"
+                                               + (f" (by {info.approved_by})" if info.approved_by else ""),))
+
+
+def release_discard(rt: Runtime, release_id: int) -> int:
+    """Delete a pending release (an editor's choice); an approved one is kept: it may be published.
+
+    The release row goes in one conditional DELETE (``WHERE state = 'pending'``): an approval
+    that comes first wins, and the whole discard is undone.
+    """
+    require_editor(rt.actor, "discard a release")
+    with rt.store.session() as s:
+        row = _release_row(s, release_id)
+        if row.state != "pending":
+            raise WorkflowError(_not_pending(release_id, row.state))
+        s.execute(delete(ReleaseArticleRow).where(ReleaseArticleRow.release_id == row.id))
+        s.execute(delete(ReleaseSourceRow).where(ReleaseSourceRow.release_id == row.id))
+        done = s.execute(delete(ReleaseRow).where(ReleaseRow.id == row.id, ReleaseRow.state == "pending")
+                         .execution_options(synchronize_session=False))
+        if not (isinstance(done, CursorResult) and done.rowcount == 1):
+            raise WorkflowError(_not_pending(release_id, "approved"))  # approved meanwhile: nothing is deleted
+        s.expunge(row)
+    return release_id
+
+
+def _not_pending(release_id: int, state: str) -> str:
+    return (f"release {release_id} is {state}: only a pending release can be discarded; an approved one "
+            "stays (publish a newer release, or roll back to an earlier one)")
 
 
 @dataclass(frozen=True)
@@ -261,3 +315,89 @@ def release_content(rt: Runtime, release_id: int) -> ReleaseContent:
             earlier.setdefault(lang.code, {})[item.article] = item.edition_of or 0
         editions.setdefault(lang.code, {})[item.article] = doc.rebuild(item.texts, lang)
     return ReleaseContent(release_id, glossary_version, sources, editions, earlier)
+
+
+@dataclass(frozen=True)
+class ArticleChange:
+    """An article both releases ship in a locale, reading differently."""
+
+    article: str
+    segments: int  # segments whose text is new or reads differently in this release
+    removed_segments: int = 0  # segments the other release has and this one has not
+
+
+@dataclass(frozen=True)
+class LocaleDiff:
+    lang: str
+    added: tuple[str, ...] = ()  # shipped by this release, not by the other
+    changed: tuple[ArticleChange, ...] = ()
+    removed: tuple[str, ...] = ()  # shipped by the other, not by this one (gone from the English, or held back)
+    held_back: tuple[str, ...] = ()  # in this release's English, not complete in this locale
+    unchanged: int = 0
+
+    @property
+    def same(self) -> bool:
+        return not (self.added or self.changed or self.removed)
+
+
+@dataclass(frozen=True)
+class ReleaseDiff:
+    """What serving ``release`` instead of ``against`` changes, per locale (``against`` None: nothing served)."""
+
+    release: int
+    against: int | None
+    locales: tuple[LocaleDiff, ...]
+
+
+def compare_releases(rt: Runtime, release_id: int, against: int | None) -> ReleaseDiff:
+    """Per locale, the articles ``release_id`` adds, changes (with the count of changed segments),
+    removes and holds back, against release ``against`` (None: against nothing).
+
+    Read from the frozen rows: a translation's segments are its ``texts`` (segment id -> text; an
+    id is a hash of the English sentence, so an edited sentence is a new id). Only the English of
+    articles whose text changed is split into sentences, to count their segments.
+    """
+    source = rt.settings.source_language
+    with rt.store.reading() as s:
+        row = _release_row(s, release_id)
+        if against is not None:
+            _release_row(s, against)
+        mine, theirs = _frozen(s, row.id), _frozen(s, against) if against is not None else {}
+        sources = list(s.scalars(select(ReleaseSourceRow).where(
+            ReleaseSourceRow.release_id.in_([row.id] if against is None else [row.id, against]))))
+        new_src = {r.article: r for r in sources if r.release_id == row.id}
+        old_src = {r.article: r for r in sources if r.release_id == against}
+        # the source locale: segment ids of the English, only for the articles whose text differs
+        edited = [a for a in new_src if a in old_src and new_src[a].content_hash != old_src[a].content_hash]
+        ids = {(r.release_id, doc.article.slug): {seg.id for seg in doc.segments} for r, doc in zip(
+            [x for a in edited for x in (new_src[a], old_src[a])],
+            segment_documents(s, [read_article(x.text, x.article, x.source_path)
+                                  for a in edited for x in (new_src[a], old_src[a])]), strict=True)}
+    out = [LocaleDiff(source, tuple(sorted(set(new_src) - set(old_src))),
+                      tuple(ArticleChange(a, len(ids[(row.id, a)] - ids[(against or 0, a)]),
+                                          len(ids[(against or 0, a)] - ids[(row.id, a)])) for a in sorted(edited)),
+                      tuple(sorted(set(old_src) - set(new_src))), (),
+                      sum(1 for a in new_src if a in old_src and a not in edited))]
+    for code in rt.settings.target_languages:
+        now, before = mine.get(code, {}), theirs.get(code, {})
+        changed = []
+        for slug in sorted(set(now) & set(before)):
+            (new_hash, new), (old_hash, old) = now[slug], before[slug]
+            differ = sum(1 for sid, text in new.items() if old.get(sid) != text)
+            gone = sum(1 for sid in old if sid not in new)
+            if differ or gone or new_hash != old_hash:
+                changed.append(ArticleChange(slug, differ, gone))
+        out.append(LocaleDiff(code, tuple(sorted(set(now) - set(before))), tuple(changed),
+                              tuple(sorted(set(before) - set(now))), tuple(sorted(set(new_src) - set(now))),
+                              len(set(now) & set(before)) - len(changed)))
+    return ReleaseDiff(release_id, against, tuple(out))
+
+
+def _frozen(s: Session, release_id: int) -> dict[str, dict[str, tuple[str, dict[str, str]]]]:
+    """lang -> article -> (content hash, segment id -> text) of a release's translations."""
+    out: dict[str, dict[str, tuple[str, dict[str, str]]]] = {}
+    for lang, article, content_hash, texts in s.execute(
+            select(ReleaseArticleRow.lang, ReleaseArticleRow.article, ReleaseArticleRow.content_hash,
+                   ReleaseArticleRow.texts).where(ReleaseArticleRow.release_id == release_id)):
+        out.setdefault(lang, {})[article] = (content_hash, dict(texts))
+    return out
