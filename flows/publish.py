@@ -30,4 +30,6 @@ def publish_release(project: str = ".", release: int = 0, to: str | None = None)
     create_markdown_artifact(key="release-manifest", markdown="\n".join(lines),
                              description=f"What release {report.release} ships")
     get_run_logger().info("published release %s to %s", report.release, report.location)
+    for warning in report.warnings:
+        get_run_logger().warning("%s", warning)
     return report

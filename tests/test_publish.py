@@ -237,3 +237,86 @@ def test_an_fsspec_target_publishes_lists_verifies_and_rolls_back(rt: Runtime, t
     fs.pipe(f"{url}/releases/{first.id}/en/index.html", b"tampered")
     bad = tilmech("--project", rt.settings.root, "verify", str(first.id), "--to", url)
     assert bad.code == 1 and bad.out.splitlines() == ["en/index.html: differs from the manifest"]
+
+
+def test_an_fsspec_target_whose_package_is_missing_says_what_to_install(rt: Runtime, tilmech) -> None:  # type: ignore[no-untyped-def]
+    import importlib.util
+
+    if importlib.util.find_spec("s3fs") is not None:
+        pytest.skip("s3fs is installed here")
+    _approve_all(rt, "ru")
+    release = services.release_create(rt)
+    services.release_approve(rt, release.id)
+    for command in (["publish", str(release.id)], ["releases"], ["rollback", "1"], ["verify", "1"]):
+        result = tilmech("--project", rt.settings.root, *command, "--to", "s3://bucket/site")
+        assert result.code == 3, result
+        assert result.err.splitlines() == ["error: s3://bucket/site: publishing to s3:// needs s3fs, which is not "
+                                           "installed: pip install s3fs, then publish again"]
+    unknown = tilmech("--project", rt.settings.root, "releases", "--to", "nosuch://bucket/site")
+    assert unknown.code == 2 and len(unknown.err.splitlines()) == 1 and "Protocol not known" in unknown.err
+
+
+def test_a_release_folder_linked_from_elsewhere_is_refused(rt: Runtime, tmp_path: Path, tilmech) -> None:  # type: ignore[no-untyped-def]
+    """`ln -s /elsewhere/releases/1 public/releases/7`: not listed, not verified, never switched to."""
+    import os
+
+    _approve_all(rt, "ru")
+    release = services.release_create(rt)
+    services.release_approve(rt, release.id)
+    elsewhere, out = tmp_path / "elsewhere", tmp_path / "site"
+    services.publish(rt, release.id, elsewhere)  # a valid release, but in another folder
+    services.publish(rt, release.id, out)
+    os.symlink(elsewhere / "releases" / str(release.id), out / "releases" / "7")
+    project = rt.settings.root
+
+    listed = tilmech("--project", project, "releases", "--to", out)
+    assert listed.code == 0
+    assert [line.split("\t")[0] for line in listed.out.splitlines()] == [f"* {release.id}"]
+    assert listed.err.splitlines() == [f"warning: releases/7 is a link to {elsewhere}/releases/{release.id}, "
+                                       "not a release folder: not listed, never served"]
+    for command in ("rollback", "verify"):
+        refused = tilmech("--project", project, command, "7", "--to", out)
+        assert refused.code == 2, refused
+        assert refused.err.splitlines() == [f"error: {out}/releases/7 is a link to {elsewhere}/releases/"
+                                            f"{release.id}, not a release folder: releases are read only from "
+                                            "their own folders; remove the link, or publish release 7 again"]
+    assert (out / "current").resolve() == (out / "releases" / str(release.id)).resolve()
+
+    # a `current` pointed by hand at the link is not a current release either
+    os.replace(out / "current", out / "old-current")
+    os.symlink("releases/7", out / "current")
+    from tilmech.publish import current_release
+
+    assert current_release(out) is None
+
+
+def test_the_release_root_is_in_a_manifest_verified_and_rebuilt_byte_for_byte(rt: Runtime, tmp_path: Path,
+                                                                                tilmech) -> None:  # type: ignore[no-untyped-def]
+    """Landing page, robots.txt, sitemap.xml and favicon sit at the release root, listed in its own
+    manifest.json: verify checks them; a second publish, elsewhere, gives the same bytes."""
+    settings = rt.settings.root / "tilmech.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace('base_url: ""', 'base_url: "https://news.example.org/"'),
+                        encoding="utf-8")
+    from tilmech.runtime import load_runtime
+
+    rt = load_runtime(rt.settings.root)
+    _approve_all(rt, "ru")
+    release = services.release_create(rt)
+    services.release_approve(rt, release.id)
+    one, two = services.publish(rt, release.id, tmp_path / "one"), services.publish(rt, release.id, tmp_path / "two")
+
+    def files(folder: Path) -> dict[str, bytes]:
+        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*")
+                if p.is_file() and p.name != "build-info.json"}
+
+    assert files(one.path) == files(two.path)
+    root = json.loads((one.path / "manifest.json").read_text(encoding="utf-8"))
+    assert [f["path"] for f in root["files"]] == ["favicon.svg", "index.html", "robots.txt", "sitemap.xml"]
+    _verify(one.path)
+    project = rt.settings.root
+    assert tilmech("--project", project, "verify", str(release.id), "--to", tmp_path / "one").code == 0
+    (one.path / "robots.txt").write_text("User-agent: *\nDisallow: /\n", encoding="utf-8")
+    (one.path / "extra.html").write_text("x", encoding="utf-8")
+    bad = tilmech("--project", project, "verify", str(release.id), "--to", tmp_path / "one")
+    assert bad.code == 1
+    assert bad.out.splitlines() == ["robots.txt: differs from the manifest", "extra.html: not in the manifest"]

@@ -51,7 +51,7 @@ class Executable(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in ("script", "iframe", "object", "embed", "frame", "svg", "form", "base", "meta") and not (
-                tag == "meta" and all(k in ("charset", "name", "content") for k, _ in attrs)):
+                tag == "meta" and all(k in ("charset", "name", "property", "content") for k, _ in attrs)):  # no http-equiv
             self.found.append(f"<{tag}>")
         for key, value in attrs:
             text = (value or "").strip().lower().replace("\t", "").replace("\n", "")

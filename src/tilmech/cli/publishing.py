@@ -15,9 +15,10 @@ from .context import Context, err, pass_ctx, prepare_prefect
               help="Target folder or fsspec URL (s3://bucket/site). Default: paths.publish of tilmech.yaml.")
 @pass_ctx
 def publish(ctx: Context, release_id: int, dest: str | None) -> None:
-    """Publish approved release R as localized bundles (flow publish-release)."""
-    from ..services import release_info
+    """Publish approved release R as localized bundles (flow publish-release); editors."""
+    from ..services import authorize_publish, release_info
 
+    authorize_publish(ctx.runtime)  # the flow's own runtime acts as the operator: the role is checked here
     info = release_info(ctx.runtime, release_id)  # fail early: unknown release
     if info.state != "approved":
         from ..errors import WorkflowError
@@ -35,6 +36,8 @@ def publish(ctx: Context, release_id: int, dest: str | None) -> None:
         report = publish_release(project=ctx.project_dir, release=release_id,
                                  to=_published_dir(ctx, dest) if dest else None)
     click.echo(f"published release {report.release} to {report.location}")
+    for warning in report.warnings:
+        err(f"warning: {warning}")
     for locale, count in report.locales.items():
         err(f"  {locale}: {count} articles")
 
@@ -56,9 +59,11 @@ _to_option = click.option("--to", "dest", default=None, metavar="DIR_OR_URL",
 @pass_ctx
 def releases(ctx: Context, dest: str | None) -> None:
     """Published releases, the current one marked with *."""
-    from ..publish import list_published
+    from ..publish import linked_releases, list_published
 
     found = list_published(_published_dir(ctx, dest))
+    for release, to in linked_releases(_published_dir(ctx, dest)).items():
+        err(f"warning: releases/{release} is a link to {to}, not a release folder: not listed, never served")
     if not found:
         err("nothing published yet: tilmech publish R")
     for p in found:
@@ -70,10 +75,10 @@ def releases(ctx: Context, dest: str | None) -> None:
 @_to_option
 @pass_ctx
 def rollback(ctx: Context, release_id: int | None, dest: str | None) -> None:
-    """Serve release R again (default: the one published before the current one)."""
-    from ..publish import rollback as switch
+    """Serve release R again (default: the one published before the current one); editors."""
+    from ..services import release_rollback
 
-    click.echo(f"current release: {switch(_published_dir(ctx, dest), release_id)}")
+    click.echo(f"current release: {release_rollback(ctx.runtime, release_id, _published_dir(ctx, dest))}")
 
 
 @click.command()

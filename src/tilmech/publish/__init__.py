@@ -3,7 +3,8 @@
 Layout of the target folder::
 
     public/
-      releases/<id>/<locale>/index.html, <slug>.html, <slug>.md, manifest.json,
+      releases/<id>/index.html, robots.txt, sitemap.xml, favicon.svg, manifest.json, build-info.json
+                    <locale>/index.html, <slug>.html, <slug>.md, feed.json, feed.xml, manifest.json,
                              LC_MESSAGES/messages.mo
       current -> releases/<id>
 
@@ -15,6 +16,7 @@ same release published twice gives byte-identical files.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
@@ -37,9 +39,24 @@ from ..articles import Article, write_article
 from ..errors import ConfigError, InputError
 from ..languages import Language, get_language
 from ..markdown.render import render_html
+from .site import (
+    ATOM,
+    FAVICON,
+    JSON_FEED,
+    ROBOTS,
+    SITEMAP,
+    Site,
+    alternates,
+    build_atom,
+    build_robots,
+    build_sitemap,
+    favicon,
+    head,
+)
 
 MANIFEST = "manifest.json"
 BUILD_INFO = "build-info.json"
+SITE_ROOT = ""  # the key of the release root's own files in the bundles (see build_root)
 
 
 @dataclass(frozen=True)
@@ -49,6 +66,7 @@ class PublishReport:
     target: str  # where releases are published
     locales: dict[str, int]  # locale -> number of articles
     files: int
+    warnings: tuple[str, ...] = ()  # what the editor should know: site.base_url not set
 
     @property
     def path(self) -> Path:
@@ -117,25 +135,22 @@ def localized_date(article: Article, lang: Language) -> str:
 def build_locale(lang: Language, articles: dict[str, Article], available: dict[str, set[str]],
                  mo: bytes | None, source_lang: str, release: int, glossary_version: str, *,
                  source_revision: str = "", held_back: tuple[str, ...] = (),
-                 earlier: dict[str, int] | None = None) -> dict[str, bytes]:
+                 earlier: dict[str, int] | None = None, site: Site | None = None,
+                 updated: dt.date | None = None) -> dict[str, bytes]:
     """All files of one locale's bundle, by relative path.
 
     Nothing in them depends on when or where they are built: the same release gives
     the same bytes (the time of the build goes to ``build-info.json``, outside the bundles).
+    ``site``: where the release is served (URLs, see :mod:`tilmech.publish.site`); ``updated``:
+    the date of an Atom feed without articles (default: 1 January 2000).
     """
+    site = site or Site("", source_lang)
     translations = load_translations(mo)
     env = _environment(translations)
+    site_title = translations.gettext("UNESCO-ICHEI News")
     files: dict[str, bytes] = {}
     ordered = sorted(articles.values(), key=lambda a: (a.date, a.slug), reverse=True)
-
-    def alternates(page: str, slug: str | None) -> list[dict[str, str]]:
-        out = []
-        for code in sorted(available):
-            if slug is not None and slug not in available[code]:
-                continue
-            other = get_language(code)
-            out.append({"bcp47": other.bcp47, "name": other.native_name, "href": f"../{code}/{page}"})
-        return out
+    bodies = {a.slug: safe_html(a.body) for a in ordered}
 
     entries = []
     for article in ordered:
@@ -143,9 +158,14 @@ def build_locale(lang: Language, articles: dict[str, Article], available: dict[s
         date_localized = localized_date(article, lang)
         files[md_name] = write_article(
             article, lang=lang.code, original=None if lang.code == source_lang else article.slug).encode()
+        versions, x_default = alternates(site, available, html_name, article.slug, 1)
+        meta = head(site, lang, path=f"{lang.code}/{html_name}", depth=1, title=article.title,
+                    description=article.summary, og_type="article", alternates=versions, x_default=x_default,
+                    feeds=True, published=article.date)
+        date_html = Markup('<time datetime="{}">{}</time>').format(article.date.isoformat(), date_localized)
         page = env.get_template("article.html").render(
-            lang=lang, article=article, date_localized=date_localized, body_html=Markup(safe_html(article.body)),
-            alternates=alternates(html_name, article.slug))
+            lang=lang, article=article, date_localized=date_localized, date_html=date_html,
+            body_html=Markup(bodies[article.slug]), meta=meta, site_title=site_title)
         files[html_name] = page.encode()
         entry: dict[str, Any] = {"slug": article.slug, "title": article.title, "date": article.date.isoformat(),
                                  "date_localized": date_localized, "href": html_name,
@@ -153,10 +173,15 @@ def build_locale(lang: Language, articles: dict[str, Article], available: dict[s
         if earlier and article.slug in earlier:
             entry["earlier_edition_of_release"] = earlier[article.slug]
         entries.append(entry)
+    versions, x_default = alternates(site, available, "index.html", None, 1)
+    description = " · ".join(a.title for a in ordered[:3]) or site_title
+    meta = head(site, lang, path=f"{lang.code}/index.html", depth=1, title=site_title, description=description,
+                og_type="website", alternates=versions, x_default=x_default, feeds=True)
     files["index.html"] = env.get_template("index.html").render(
-        lang=lang, articles=entries, alternates=alternates("index.html", None),
+        lang=lang, articles=entries, meta=meta, site_title=site_title,
         article_count=format_decimal(len(entries), locale=lang.locale)).encode()
-    files["feed.json"] = _feed(lang, ordered, translations).encode()
+    files["feed.json"] = _feed(lang, ordered, site_title, bodies, site).encode()
+    files[ATOM] = build_atom(site, lang, site_title, ordered, bodies, updated or dt.date(2000, 1, 1)).encode()
     if mo is not None:
         files["LC_MESSAGES/messages.mo"] = mo
     manifest: dict[str, Any] = {
@@ -168,30 +193,57 @@ def build_locale(lang: Language, articles: dict[str, Article], available: dict[s
         "counts": {"articles": len(entries), "files": len(files) + 1},
         "held_back": list(held_back),
         "articles": [{k: v for k, v in e.items() if k != "href"} for e in entries],
-        "files": [{"path": p, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-                  for p, data in sorted(files.items())],
+        "files": _listing(files),
     }
     files[MANIFEST] = (json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
     return files
 
 
-def _feed(lang: Language, articles: list[Article], translations: NullTranslations) -> str:
+def _listing(files: dict[str, bytes]) -> list[dict[str, Any]]:
+    return [{"path": p, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+            for p, data in sorted(files.items())]
+
+
+def _feed(lang: Language, articles: list[Article], title: str, bodies: dict[str, str], site: Site) -> str:
     """A JSON Feed 1.1 of the locale's articles, newest first, for a headless CMS."""
-    title = translations.gettext("UNESCO-ICHEI News")
+    def url(page: str) -> str:
+        return site.url(f"{lang.code}/{page}", 0) if site.base_url else page
+
     items = [{
         "id": a.slug,
-        "url": f"{a.slug}.html",
+        "url": url(f"{a.slug}.html"),
         "title": a.title,
         "summary": a.summary,
-        "content_html": safe_html(a.body),
+        "content_html": bodies[a.slug],
         "date_published": f"{a.date.isoformat()}T00:00:00Z",
         "tags": list(a.tags),
         "language": lang.bcp47,
         **({"authors": [{"name": a.author}]} if a.author else {}),
     } for a in articles]
-    feed = {"version": "https://jsonfeed.org/version/1.1", "title": title, "home_page_url": "index.html",
-            "language": lang.bcp47, "items": items}
+    feed = {"version": "https://jsonfeed.org/version/1.1", "title": title, "home_page_url": url("index.html"),
+            **({"feed_url": url(JSON_FEED)} if site.base_url else {}), "language": lang.bcp47, "items": items}
     return json.dumps(feed, ensure_ascii=False, indent=2) + "\n"
+
+
+def build_root(site: Site, available: dict[str, set[str]], release: int) -> dict[str, bytes]:
+    """The files at the release root: the landing page (each language by its own name, with the
+    hreflang alternates), ``robots.txt``, the favicon, ``sitemap.xml`` (with a base URL) and a
+    ``manifest.json`` of them. Written beside the locales (key :data:`SITE_ROOT` of the bundles)."""
+    source = get_language(site.source_language)
+    env = _environment(NullTranslations())
+    site_title = NullTranslations().gettext("UNESCO-ICHEI News")
+    versions, x_default = alternates(site, available, "index.html", None, 0)
+    meta = head(site, source, path="index.html", depth=0, title=site_title, description=site_title,
+                og_type="website", alternates=versions, x_default=x_default, feeds=False)
+    meta["favicon"] = FAVICON
+    files = {"index.html": env.get_template("landing.html").render(lang=source, meta=meta,
+                                                                   site_title=site_title).encode(),
+             ROBOTS: build_robots(site).encode(), FAVICON: favicon()}
+    if site.base_url:
+        files[SITEMAP] = build_sitemap(site, available).encode()
+    manifest = {"release": release, "site": site.base_url, "files": _listing(files)}
+    files[MANIFEST] = (json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
+    return files
 
 
 # -- writing, atomically ---------------------------------------------------------------------
@@ -221,7 +273,7 @@ def write_release(dest: Path, release: int, bundles: dict[str, dict[str, bytes]]
     try:
         for locale, files in bundles.items():
             for rel, data in files.items():
-                path = staging / bundle_path(locale) / bundle_path(rel)
+                path = (staging / bundle_path(locale) if locale != SITE_ROOT else staging) / bundle_path(rel)
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(data)
         if build_info is not None:
@@ -277,6 +329,10 @@ class Target:
     def releases(self) -> list[int]:
         raise NotImplementedError
 
+    def linked(self) -> dict[int, str]:
+        """Releases that are links to somewhere else, refused (a folder target can have them)."""
+        return {}
+
     def files(self, release: int) -> list[str]:
         """Paths of a release's files, relative to its folder."""
         raise NotImplementedError
@@ -310,22 +366,45 @@ class LocalTarget(Target):
         _switch(self.root, release)
 
     def current(self) -> int | None:
+        """The release ``current`` points at: one of :meth:`releases`, else None."""
         link = self.root / "current"
         if not link.is_symlink():
             return None
         name = os.readlink(link).rstrip("/").rsplit("/", 1)[-1]
-        return int(name) if name.isdigit() else None
+        if not name.isdigit() or int(name) not in self.releases():
+            return None
+        return int(name) if link.resolve() == (self.root / "releases" / name).resolve() else None
 
     def releases(self) -> list[int]:
+        """The releases in folders of their own: a link in ``releases/`` is not one (see :meth:`linked`)."""
         folder = self.root / "releases"
-        return sorted(int(p.name) for p in folder.iterdir() if p.name.isdigit()) if folder.is_dir() else []
+        if not folder.is_dir():
+            return []
+        return sorted(int(p.name) for p in folder.iterdir() if p.name.isdigit() and p.is_dir() and not p.is_symlink())
+
+    def linked(self) -> dict[int, str]:
+        """Release numbers in ``releases/`` that are links (to what they point at): never listed,
+        served or verified. A publish writes folders only; a link there was made by hand."""
+        folder = self.root / "releases"
+        if not folder.is_dir():
+            return {}
+        return {int(p.name): os.readlink(p) for p in sorted(folder.iterdir()) if p.name.isdigit() and p.is_symlink()}
+
+    def _folder(self, release: int) -> Path | None:
+        folder = self.root / "releases" / str(release)
+        return folder if release in self.releases() else None
 
     def files(self, release: int) -> list[str]:
-        folder = self.root / "releases" / str(release)
+        folder = self._folder(release)
+        if folder is None:
+            return []
         return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
 
     def read(self, release: int, path: str) -> bytes | None:
-        folder = (self.root / "releases" / str(release)).resolve()
+        found = self._folder(release)
+        if found is None:
+            return None
+        folder = found.resolve()
         file = (folder / bundle_path(path)).resolve()
         if not file.is_relative_to(folder):  # a link out of the release folder
             return None
@@ -344,7 +423,20 @@ class FsspecTarget(Target):
     def __init__(self, url: str) -> None:
         import fsspec
 
-        self.fs, self.root = fsspec.core.url_to_fs(url)
+        from ..errors import EnvironmentNotReady, UsageError
+
+        protocol = url.split("://", 1)[0]
+        try:
+            self.fs, self.root = fsspec.core.url_to_fs(url)
+        except ImportError as exc:  # fsspec knows the protocol, its package is not installed
+            missing = getattr(exc.__cause__, "name", None) or getattr(exc, "name", None)
+            package = missing.split(".")[0] if missing else f"the fsspec package for {protocol}://"
+            install = f"pip install {package}" if missing else f"install {package}"
+            raise EnvironmentNotReady(f"{url}: publishing to {protocol}:// needs {package}, which is not "
+                                      f"installed: {install}, then publish again") from None
+        except ValueError as exc:  # a protocol fsspec does not know
+            raise UsageError(f"{url}: {exc}: publish to a folder or to a URL fsspec knows "
+                             "(s3://, gcs://, az://...)") from None
         self.location = url
 
     def _path(self, *parts: str) -> str:
@@ -356,7 +448,7 @@ class FsspecTarget(Target):
         marker = f"{base}/.complete"
         if self.fs.exists(marker):
             self.fs.rm(marker)
-        data = {f"{base}/{locale}/{rel}": content for locale, files in bundles.items()
+        data = {"/".join(p for p in (base, locale, rel) if p): content for locale, files in bundles.items()
                 for rel, content in files.items()}
         if build_info is not None:
             data[f"{base}/{BUILD_INFO}"] = (json.dumps(build_info, indent=2, sort_keys=True) + "\n").encode()
@@ -416,7 +508,23 @@ def current_release(dest: Path | str) -> int | None:
     return open_target(dest).current()
 
 
+def linked_releases(dest: Path | str) -> dict[int, str]:
+    """Release numbers that are links to somewhere else (to where): :func:`list_published` leaves them out."""
+    return open_target(dest).linked()
+
+
+def _refuse_linked(target: Target, release: int) -> None:
+    from ..errors import UsageError
+
+    linked = target.linked()
+    if release in linked:
+        raise UsageError(f"{target.location}/releases/{release} is a link to {linked[release]}, not a release "
+                         f"folder: releases are read only from their own folders; remove the link, or publish "
+                         f"release {release} again")
+
+
 def list_published(dest: Path | str) -> list[Published]:
+    """The published releases, oldest first (a release that is a link is not one: :func:`linked_releases`)."""
     target = open_target(dest)
     current = target.current()
     out = []
@@ -434,6 +542,8 @@ def rollback(dest: Path | str, release: int | None = None) -> int:
     from ..errors import NotFound, WorkflowError
 
     target = open_target(dest)
+    if release is not None:
+        _refuse_linked(target, release)
     published = target.releases()
     if not published:
         raise NotFound(f"nothing is published in {target.location}")
@@ -455,37 +565,50 @@ def rollback(dest: Path | str, release: int | None = None) -> int:
 
 
 def verify_release(dest: Path | str, release: int) -> list[str]:
-    """Every file of every locale against its manifest's sha256 and size; problems, or an empty list."""
-    from ..errors import NotFound, UsageError
+    """Every file of every locale, and of the release root, against the manifest of its folder (sha256
+    and size); problems, or an empty list."""
+    from ..errors import NotFound
 
     target = open_target(dest)
+    _refuse_linked(target, release)
     if release not in target.releases():
         raise NotFound(f"release {release} is not published in {target.location}")
     files = target.files(release)
     problems = []
     locales = sorted({f.split("/", 1)[0] for f in files if "/" in f})
+    if MANIFEST in files:  # the release root's own files (releases before it had none)
+        problems += _check_manifest(target, release, "", files)
     for locale in locales:
-        raw = target.read(release, f"{locale}/{MANIFEST}")
-        if raw is None:
-            problems.append(f"{locale}/{MANIFEST} is missing")
-            continue
-        try:
-            manifest = json.loads(raw)
-            listed = {str(entry["path"]) for entry in manifest["files"]}
-            for entry in manifest["files"]:
-                bundle_path(str(entry["path"]))
-        except (ValueError, KeyError, TypeError, UsageError) as exc:
-            problems.append(f"{locale}/{MANIFEST}: not a valid manifest ({exc})")
-            continue
+        problems += _check_manifest(target, release, locale + "/", files)
+    return problems
+
+
+def _check_manifest(target: Target, release: int, prefix: str, files: list[str]) -> list[str]:
+    """The files in folder ``prefix`` of a release (``""``: its root) against the manifest there."""
+    from ..errors import UsageError
+
+    raw = target.read(release, f"{prefix}{MANIFEST}")
+    if raw is None:
+        return [f"{prefix}{MANIFEST} is missing"]
+    try:
+        manifest = json.loads(raw)
+        listed = {str(entry["path"]) for entry in manifest["files"]}
         for entry in manifest["files"]:
-            data = target.read(release, f"{locale}/{entry['path']}")
-            if data is None:
-                problems.append(f"{locale}/{entry['path']}: missing")
-            elif hashlib.sha256(data).hexdigest() != entry["sha256"] or len(data) != entry["size"]:
-                problems.append(f"{locale}/{entry['path']}: differs from the manifest")
-        for path in files:
-            if path.startswith(locale + "/"):
-                rel = path[len(locale) + 1:]
-                if rel != MANIFEST and rel not in listed:
-                    problems.append(f"{locale}/{rel}: not in the manifest")
+            bundle_path(str(entry["path"]))
+    except (ValueError, KeyError, TypeError, UsageError) as exc:
+        return [f"{prefix}{MANIFEST}: not a valid manifest ({exc})"]
+    problems = []
+    for entry in manifest["files"]:
+        data = target.read(release, f"{prefix}{entry['path']}")
+        if data is None:
+            problems.append(f"{prefix}{entry['path']}: missing")
+        elif hashlib.sha256(data).hexdigest() != entry["sha256"] or len(data) != entry["size"]:
+            problems.append(f"{prefix}{entry['path']}: differs from the manifest")
+    for path in files:
+        if path.startswith(prefix):
+            rel = path[len(prefix):]
+            if not prefix and "/" in rel:
+                continue  # a locale's file: checked against the locale's manifest
+            if rel != MANIFEST and rel not in listed and (prefix or rel != BUILD_INFO):
+                problems.append(f"{prefix}{rel}: not in the manifest")
     return problems
