@@ -25,6 +25,7 @@ ALLOWED: dict[str, set[str]] = {
     "yamldoc": {"errors"},
     "xmldoc": {"errors"},
     "progress": set(),
+    "lifeline": set(),
     "auth": {"errors"},
     "review": {"errors"},
     "articles": {"errors", "yamldoc"},
@@ -42,9 +43,9 @@ ALLOWED: dict[str, set[str]] = {
     "services": {"tilmech", "errors", "languages", "inputs", "progress", "auth", "review", "articles", "catalogs",
                  "markdown", "xliff", "importer", "glossary", "qa", "mt", "publish", "settings", "store", "runtime"},
     "web": {"errors", "inputs", "auth", "review", "settings", "store", "runtime", "services"},
-    "cli": {"errors", "inputs", "progress", "mt", "publish", "qa", "settings", "store", "runtime", "services",
+    "cli": {"errors", "inputs", "auth", "progress", "mt", "publish", "qa", "settings", "store", "runtime", "services",
             "web", "flows"},
-    "flows": {"tilmech", "errors", "progress", "mt", "publish", "runtime", "services"},
+    "flows": {"tilmech", "errors", "progress", "mt", "publish", "runtime", "services", "lifeline"},
 }
 
 

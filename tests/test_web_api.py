@@ -58,7 +58,7 @@ def test_translator_reviews_only_their_languages(app, rt: Runtime) -> None:  # t
     refused = aida.put(f"/api/segments/{ky.segment_id}/ky", json={"text": "Ачылыш", "version": ky.version})
     assert refused.status_code == 403
     assert refused.json()["error"]["message"] == "aida is a translator for ru, not ky"
-    assert aida.post(f"/api/segments/{ky.segment_id}/ky/approve", json={}).status_code == 403
+    assert aida.post(f"/api/segments/{ky.segment_id}/ky/approve", json={"version": ky.version}).status_code == 403
     assert aida.post("/api/releases").status_code == 403
     # reading is allowed everywhere
     assert aida.get(f"/api/segments?lang=ky&article={SEED}").status_code == 200
@@ -92,6 +92,40 @@ def test_a_stale_save_is_refused_with_the_other_text(app, rt: Runtime) -> None: 
     assert first(rt, "ru").text == "Текст Елены"  # nothing overwritten
 
 
+@pytest.mark.parametrize(("method", "suffix", "body"), [
+    ("PUT", "", {"text": "Текст без версии"}),
+    ("POST", "/approve", {}),
+    ("POST", "/send-back", {"note": "почему"}),
+])
+def test_a_write_without_the_version_read_is_refused(app, rt: Runtime, method: str, suffix: str,  # type: ignore[no-untyped-def]
+                                                     body: dict[str, str]) -> None:
+    """A missing version is 428 Precondition Required, never taken as "the latest": newer text stays."""
+    elena = signed_in(app, "elena")
+    item = first(rt, "ru")
+    services.review_edit(rt, item.segment_id, "ru", "Новее", item.version)  # someone's newer text
+    refused = elena.request(method, f"/api/segments/{item.segment_id}/ru{suffix}", json=body)
+    assert refused.status_code == 428
+    error = refused.json()["error"]
+    assert error["type"] == "PreconditionRequired" and "give the version of the text you read" in error["message"]
+    after = first(rt, "ru")
+    assert (after.text, after.state, after.version) == ("Новее", "draft", item.version + 1)
+
+
+def test_the_form_without_a_version_is_refused(app, rt: Runtime) -> None:  # type: ignore[no-untyped-def]
+    elena = signed_in(app, "elena")
+    csrf = elena.headers["X-CSRF-Token"]
+    item = first(rt, "ru")
+    services.review_edit(rt, item.segment_id, "ru", "Новее", item.version)
+    for action in ("save", "approve"):
+        page = elena.post(f"/edit/{SEED}/ru/{item.segment_id}", data={"action": action, "text": "Старое",
+                                                                      "csrf": csrf}, follow_redirects=False)
+        assert page.status_code == 428
+    stale = elena.post(f"/edit/{SEED}/ru/{item.segment_id}", data={"action": "save", "text": "Старое", "csrf": csrf,
+                                                                   "version": item.version}, follow_redirects=False)
+    assert stale.status_code == 409
+    assert first(rt, "ru").text == "Новее"
+
+
 def test_session_requests_need_the_csrf_token_and_tokens_do_not(app, rt: Runtime) -> None:  # type: ignore[no-untyped-def]
     aida = signed_in(app, "aida")
     item = first(rt, "ru")
@@ -100,7 +134,8 @@ def test_session_requests_need_the_csrf_token_and_tokens_do_not(app, rt: Runtime
     assert forged.status_code == 403 and "CSRF" in forged.json()["error"]["message"]
     token = services.create_token(rt, "aida", "script")
     api = TestClient(app, headers={"Authorization": f"Bearer {token}"})
-    assert api.put(f"/api/segments/{item.segment_id}/ru", json={"text": "По токену"}).status_code == 200
+    assert api.put(f"/api/segments/{item.segment_id}/ru", json={"text": "По токену", "version": item.version}
+                   ).status_code == 200
     assert TestClient(app, headers={"Authorization": "Bearer nope"}).get("/api/me").status_code == 401
 
 
@@ -169,10 +204,12 @@ def test_users_command_adds_users_with_a_password_from_stdin(pseudo_project: Pat
 
     rt = load_runtime(pseudo_project)
     assert services.authenticate(rt, "nurlan", "a long enough password").languages == ("ky", "zh")
+    services.users_add(rt, "root", "admin", "a long enough password")  # the CLI acts as a user of the store now
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
-    too_short = tilmech("--project", pseudo_project, "users", "add", "x", "--role", "editor", "--password-stdin")
+    too_short = tilmech("--project", pseudo_project, "--user", "root", "users", "add", "x", "--role", "editor",
+                        "--password-stdin")
     assert too_short.code == 2 and "too short" in too_short.err
-    token = tilmech("--project", pseudo_project, "users", "token", "nurlan").out.strip()
+    token = tilmech("--project", pseudo_project, "--user", "root", "users", "token", "nurlan").out.strip()
     assert token.startswith("tlm_") and services.user_by_token(rt, token).name == "nurlan"
 
 
@@ -206,3 +243,24 @@ def test_the_editor_page_uploads_xliff_through_its_form(app, rt: Runtime) -> Non
     forged = elena.post(f"/edit/{SEED}/ru/xliff", data={"csrf": "forged"},
                         files={"file": ("seed.ru.xlf", exported.encode(), "application/xliff+xml")})
     assert forged.status_code == 403
+
+
+def test_the_comment_form_works_without_javascript(app, rt: Runtime) -> None:  # type: ignore[no-untyped-def]
+    """A plain form POST (as a browser sends it with scripts off) adds the comment; it shows on the page."""
+    aida = signed_in(app, "aida")
+    item = first(rt, "ru")
+    page = aida.get(f"/edit/{SEED}/ru").text
+    form = re.search(r'<form method="post" action="([^"]+)" class="comment">(.*?)</form>', page)
+    assert form is not None and form.group(1) == f"/edit/{SEED}/ru/{item.segment_id}/comments"
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.group(2))
+    assert csrf is not None and 'name="comment"' in form.group(2)
+    del aida.headers["X-CSRF-Token"]  # as a browser sends the form: the token in its field
+    sent = aida.post(form.group(1), data={"comment": "Check the <b>date</b> format", "csrf": csrf.group(1)},
+                     follow_redirects=False)
+    assert sent.status_code == 303 and sent.headers["location"] == f"/edit/{SEED}/ru#seg-{item.segment_id}"
+    assert "Check the &lt;b&gt;date&lt;/b&gt; format" in aida.get(sent.headers["location"]).text
+    assert [c.text for c in services.review_show(rt, item.segment_id, "ru").comments["ru"]] == [
+        "Check the <b>date</b> format"]
+    forged = aida.post(form.group(1), data={"comment": "forged", "csrf": "forged"}, follow_redirects=False)
+    assert forged.status_code == 403
+    assert len(services.review_show(rt, item.segment_id, "ru").comments["ru"]) == 1

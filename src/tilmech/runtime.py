@@ -7,17 +7,28 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .auth import User
-from .glossary import Glossary, TermMatcher, load_glossary
 from .languages import Language
 from .mt import Engine, create_engine
 from .settings import Settings, load_settings
 from .store import Store
 
+if TYPE_CHECKING:  # the glossary (pydantic models, morphology) loads when first used
+    from .glossary import Glossary, TermMatcher
+
+
+def os_login() -> str:
+    """The operating system's login name ("" when the system has none for this process)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # a container's uid without a passwd entry
+        return ""
+
 
 def current_user() -> str:
-    return os.environ.get("TILMECH_USER") or getpass.getuser()
+    return os.environ.get("TILMECH_USER") or os_login() or "operator"
 
 
 @dataclass
@@ -26,10 +37,20 @@ class Runtime:
     user: str = field(default_factory=current_user)
     actor: User | None = None  # a signed-in user whose permissions apply; None: the local operator
     _engines: dict[str, Engine] = field(default_factory=dict, repr=False)
+    # where the change comes from, for the history: "cli" (with the OS login when it differs from
+    # the user), "web", "api (token LABEL)", "xliff (...)"; "" for the operator's flows
+    surface: str = ""
 
-    def acting_as(self, actor: User) -> Runtime:
+    def acting_as(self, actor: User, surface: str = "web") -> Runtime:
         """A runtime for one signed-in user, sharing this one's store, glossary and engines."""
-        other = Runtime(self.settings, actor.name, actor, self._engines)
+        return self._sharing(actor.name, actor, surface)
+
+    def on_surface(self, surface: str) -> Runtime:
+        """This runtime's user and role, recorded as acting through ``surface`` (store and engines shared)."""
+        return self._sharing(self.user, self.actor, surface)
+
+    def _sharing(self, user: str, actor: User | None, surface: str) -> Runtime:
+        other = Runtime(self.settings, user, actor, self._engines, surface)
         for shared in ("store", "glossary", "matcher"):
             other.__dict__[shared] = getattr(self, shared)
         return other
@@ -40,10 +61,14 @@ class Runtime:
 
     @cached_property
     def glossary(self) -> Glossary:
+        from .glossary import load_glossary
+
         return load_glossary(self.settings.path("glossary"), self.settings.root)
 
     @cached_property
     def matcher(self) -> TermMatcher:
+        from .glossary import TermMatcher
+
         return TermMatcher(self.glossary)
 
     def engine(self, lang: Language) -> Engine:

@@ -34,7 +34,8 @@ __all__ = ["Context", "cli", "main", "pass_ctx"]
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Project folder (holding tilmech.yaml). Default: the current folder or the nearest parent.")
-@click.option("--user", default=None, help="Who is acting, for the history. Default: $TILMECH_USER or the login name.")
+@click.option("--user", default=None, help="The store's user who acts (their role applies; see `tilmech users "
+              "list`). Default: $TILMECH_USER or the login name.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Prefect's logs, and the traceback of an error.")
 @click.version_option(package_name="tilmech")
 @click.pass_context
@@ -60,4 +61,6 @@ def main(argv: list[str] | None = None) -> None:
         raise
     except BaseException as exc:  # the one place every failure is rendered
         sys.exit(funnel.report(exc, state.verbose))
+    if state.note:  # after the command's own output: its error, if any, stays the one line
+        click.echo(state.note, err=True)
     sys.exit(result if isinstance(result, int) else 0)

@@ -16,14 +16,19 @@ class Context:
         self.project = project
         self.user = user
         self.verbose = verbose
+        self.note = ""  # said on stderr after a command that succeeded (single-user mode)
         self._runtime: Any = None
 
     @property
     def runtime(self) -> Any:
+        """The project's runtime, acting as the store's user (see :func:`identify`)."""
         if self._runtime is None:
             from ..runtime import load_runtime
 
-            self._runtime = load_runtime(self.project, self.user)
+            current = click.get_current_context(silent=True)
+            words = current.command_path.split()[1:] if current is not None else []
+            self._runtime = identify(self, load_runtime(self.project, self.user), words,
+                                     current.params if current is not None else {})
         return self._runtime
 
     @property
@@ -32,6 +37,78 @@ class Context:
 
 
 pass_ctx = click.make_pass_decorator(Context)
+
+# The operator's commands: they run before a store exists, or act on the project's files and
+# processes rather than on the store's content (shell access is admin-equivalent anyway).
+OPERATOR_COMMANDS = frozenset({"db", "models", "serve", "schedule", "deploy", "worker", "catalogs", "compare",
+                               "import-html", "qa checks", "qa verify", "glossary verify", "glossary import"})
+# Commands that only read: they act as the user too, but single-user mode needs no word on them.
+READ_COMMANDS = frozenset({"status", "review list", "review show", "release list", "release diff", "releases",
+                           "verify", "qa report", "glossary check", "glossary stats", "glossary export",
+                           "xliff export", "users list", "users tokens"})
+
+
+def identify(state: Context, rt: Any, words: list[str], params: dict[str, Any]) -> Any:
+    """``rt`` acting as the store's user named by ``--user``, ``$TILMECH_USER`` or the login name.
+
+    Once the store has users, that name must be one of them and its role applies as in the
+    workbench and the API (UsageError, exit 2, when there is no such user). A store without
+    users is in single-user mode: the operator acts with every role (said once, on stderr, after
+    a write that succeeded) until the first user is added. Adding the first admin is allowed to anyone while
+    the store has no admin. The flows started here (translate, sync, qa recheck) run as the
+    operator: the role is checked before they start.
+    """
+    from ..auth import Role, require_editor, require_review
+    from ..errors import UsageError
+    from ..runtime import os_login
+
+    command = " ".join(words[:2])
+    if not words or words[0] in OPERATOR_COMMANDS or command in OPERATOR_COMMANDS:
+        return rt
+    login = os_login()
+    rt.surface = "cli" if not login or login == rt.user else f"cli (login {login})"
+    from ..services import users_list
+
+    people = users_list(rt) if _store_exists(rt) else []  # no store yet: none is made just to ask
+    if not people:
+        if command not in READ_COMMANDS:
+            state.note = (f"no users yet: acting as {rt.user} with every role (single-user mode); "
+                          "create an admin with `tilmech users add NAME --role admin`")
+        return rt
+    found = next((u for u in people if u.name == rt.user), None)
+    first_admin = command == "users add" and params.get("role") == Role.ADMIN.value \
+        and not any(u.role is Role.ADMIN for u in people)
+    if first_admin and (found is None or found.role is not Role.ADMIN):
+        err(f"the store has no admin yet: adding the first one as {rt.user}")
+        return rt
+    if found is None:
+        if command == "users list":  # how to find the right name
+            return rt
+        raise UsageError(f"no user {rt.user!r} in the store: act as one of `tilmech users list` with "
+                         "--user NAME or TILMECH_USER=NAME (or add the user with `tilmech users add`)")
+    rt.actor = found
+    if command == "translate":
+        for code in params.get("languages") or rt.settings.target_languages:
+            require_review(found, rt.settings.resolve_languages([code])[0].code)
+    elif command == "sync":
+        require_editor(found, "start a sync of every language")
+    elif command == "qa recheck":
+        if params.get("lang"):
+            require_review(found, rt.settings.resolve_languages([params["lang"]])[0].code)
+        else:
+            require_editor(found, "recheck every language (a translator gives --lang)")
+    return rt
+
+
+def _store_exists(rt: Any) -> bool:
+    """Whether the project's store is there: a SQLite file not made yet has no users."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(rt.settings.store_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return True
+    path = Path(url.database)
+    return (path if path.is_absolute() else rt.settings.root / path).exists()
 
 
 def err(message: str) -> None:

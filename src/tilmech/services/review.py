@@ -1,4 +1,12 @@
 """The review queue: list, show, edit, approve, send back, comment, bulk approval, progress.
+
+Concurrency lives in the database. Every write of a translation first locks its row
+(``SELECT ... FOR UPDATE`` on PostgreSQL; a SQLite write transaction holds the whole store
+from its start), checks the version the writer read against the locked row, and its UPDATE
+is ``... WHERE id = ? AND version = ?`` as well (the mapping's version column). Several rows
+are locked in the order of their ids, so two writers of overlapping sets never deadlock.
+Two approvals of one article at once: the second waits for the first, then finds its
+segments approved and counts 0 for them.
 """
 
 from __future__ import annotations
@@ -9,7 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..auth import (
     require_review,
@@ -55,6 +65,7 @@ class HistoryEntry:
     before_state: str | None
     after_state: str
     note: str
+    surface: str = ""  # cli (and the OS login), web, api (and the token's label), xliff; "" unknown
 
 
 ORDERS = ("position", "risk", "score")
@@ -82,8 +93,11 @@ def review_list(rt: Runtime, lang: str | None = None, state: str | None = None, 
     if article:
         query_ = query_.where(SegmentRow.article == article)
     if query:
-        pattern = f"%{query}%"
-        query_ = query_.where(SegmentRow.source.ilike(pattern) | TranslationRow.text.ilike(pattern))
+        if "\x00" in query:
+            raise UsageError("the search text contains a NUL character: search for printable text")
+        # % and _ match themselves (escaped), not any text
+        query_ = query_.where(SegmentRow.source.icontains(query, autoescape=True)
+                              | TranslationRow.text.icontains(query, autoescape=True))
     if order not in ORDERS:
         raise UsageError(f"unknown order {order!r}: use {', '.join(ORDERS)}")
     for name, bound in (("min-risk", min_risk), ("max-risk", max_risk)):
@@ -161,13 +175,13 @@ def segment_terms(rt: Runtime, source: str) -> tuple[SegmentTerm, ...]:
 
 
 _HISTORY_COLUMNS = (HistoryRow.at, HistoryRow.who, HistoryRow.action, HistoryRow.before_text, HistoryRow.after_text,
-                    HistoryRow.before_state, HistoryRow.after_state, HistoryRow.note)
+                    HistoryRow.before_state, HistoryRow.after_state, HistoryRow.note, HistoryRow.surface)
 
 
 def _history_entry(row: Sequence[Any]) -> HistoryEntry:
-    at, who, action, before_text, after_text, before_state, after_state, note = row
+    at, who, action, before_text, after_text, before_state, after_state, note, surface = row
     return HistoryEntry(at.isoformat(timespec="seconds"), who, action, before_text, after_text, before_state,
-                        after_state, note)
+                        after_state, note, surface or "")
 
 
 def review_show(rt: Runtime, segment_id: str, lang: str | None = None) -> SegmentView:
@@ -222,11 +236,44 @@ def review_views(rt: Runtime, lang: str, items: Sequence[ReviewItem]) -> dict[st
     return out
 
 
-def _check_version(tr: TranslationRow, expected: int | None, seg_id: str) -> None:
+_CHUNK = 500  # ids in one IN list
+
+
+def locked_translations(s: Session, segs: Sequence[SegmentRow], lang: str) -> dict[str, TranslationRow]:
+    """The ``lang`` translations of ``segs`` by segment id, read and locked until the transaction ends
+    (PostgreSQL: ``FOR UPDATE``, in the order of their ids; SQLite's write transaction holds the store)."""
+    ids = list(dict.fromkeys(seg.id for seg in segs))
+    locking = select(TranslationRow).order_by(TranslationRow.id).with_for_update() \
+        .execution_options(populate_existing=True)
+    if len(ids) <= _CHUNK:
+        return {tr.segment_id: tr for tr in s.scalars(
+            locking.where(TranslationRow.segment_id.in_(ids), TranslationRow.lang == lang))}
+    # more than one IN list: their ids first, so that the chunks lock in the order of the ids too
+    tids = sorted(tid for start in range(0, len(ids), _CHUNK) for tid in s.scalars(
+        select(TranslationRow.id).where(TranslationRow.segment_id.in_(ids[start:start + _CHUNK]),
+                                        TranslationRow.lang == lang)))
+    return {tr.segment_id: tr for start in range(0, len(tids), _CHUNK)
+            for tr in s.scalars(locking.where(TranslationRow.id.in_(tids[start:start + _CHUNK])))}
+
+
+def locked_translation(s: Session, seg: SegmentRow, lang: str) -> TranslationRow:
+    """The ``lang`` translation of ``seg``, locked until the transaction ends (see :func:`locked_translations`)."""
+    tr = locked_translations(s, [seg], lang).get(seg.id)
+    if tr is None:
+        raise NotFound(f"segment {seg.id} has no {lang} translation yet: run `tilmech translate --lang {lang}`")
+    return tr
+
+
+def _conflict(where: str, current_text: str, current_version: int, who: str, expected: int) -> Conflict:
+    return Conflict(f"{where} was changed by {who} since you opened it "
+                    f"(version {current_version}, yours {expected}); their text is: {current_text}",
+                    current_text, current_version)
+
+
+def check_version(tr: TranslationRow, expected: int | None) -> None:
+    """Refuse a write based on another version than the row's (read under its lock)."""
     if expected is not None and tr.version != expected:
-        raise Conflict(f"segment {seg_id} ({tr.lang}) was changed by {tr.updated_by} since you opened it "
-                       f"(version {tr.version}, yours {expected}); their text is: {tr.text}",
-                       tr.text, tr.version)
+        raise _conflict(where_of(tr), tr.text, tr.version, tr.updated_by, expected)
 
 
 def where_of(tr: TranslationRow) -> str:
@@ -234,102 +281,175 @@ def where_of(tr: TranslationRow) -> str:
     return f"segment {tr.segment_id} ({tr.lang})"
 
 
-def record_change(s: Session, tr: TranslationRow, who: str, action: Action, text: str, note: str = "") -> None:
+def record_change(s: Session, tr: TranslationRow, who: str, action: Action, text: str, note: str = "",
+                  surface: str = "") -> None:
     """Change a translation by ``action`` (the state it leads to from the current one, or a
     :class:`WorkflowError` when the review table forbids it), record it in its history and
-    bump its version."""
-    state = transition(State(tr.state), action, where_of(tr))
+    bump its version, in one flush: ``UPDATE ... WHERE id = ? AND version = <read>``. A row that
+    another writer changed since it was read (one not locked first) refuses it as a :class:`Conflict`
+    with the other's text and version."""
+    where = where_of(tr)
+    state = transition(State(tr.state), action, where)
+    read, tid = tr.version, tr.id
     s.add(HistoryRow(translation_id=tr.id, who=who, action=action.value, before_text=tr.text, after_text=text,
-                     before_state=tr.state, after_state=state.value, note=note))
+                     before_state=tr.state, after_state=state.value, note=note, surface=surface))
     tr.text, tr.state = text, state.value
     tr.updated_at, tr.updated_by = utcnow(), who
-    tr.version = (tr.version or 1) + 1
+    tr.version = read + 1  # the one place a review bumps it (see TranslationRow's version column)
+    try:
+        s.flush()
+    except StaleDataError:
+        bind = s.bind  # not s.get_bind(): that asks the failed transaction
+        assert bind is not None
+        engine = bind if isinstance(bind, Engine) else bind.engine
+        with engine.connect() as conn:  # the session is rolled back: read the winner's row anew
+            conn.execution_options(tilmech_read_only=True)
+            now = conn.execute(select(TranslationRow.text, TranslationRow.version, TranslationRow.updated_by)
+                               .where(TranslationRow.id == tid)).one()
+        raise _conflict(where, now.text, now.version, now.updated_by, read) from None
 
 
 def review_edit(rt: Runtime, segment_id: str, lang: str, text: str, expected_version: int | None = None) -> ReviewItem:
     """Replace the current text; the segment goes (back) to draft and QA runs again.
 
-    With ``expected_version``, a segment changed by someone else in the meantime is
-    refused (:class:`Conflict`) instead of overwritten.
+    With ``expected_version`` (every surface a person types into sends it), a segment changed
+    by someone else in the meantime is refused (:class:`Conflict`) instead of overwritten;
+    without it the text replaces whatever the locked row holds.
     """
     language = rt.settings.resolve_languages([lang])[0]
     require_review(rt.actor, language.code)
     with rt.store.session() as s:
         seg = resolve_segment(s, segment_id)
-        tr = translation_of(s, seg, language.code)
+        tr = locked_translation(s, seg, language.code)
         edit_translation(s, rt, seg, tr, text, expected_version)
         return item_of(seg, tr)
 
 
 def edit_translation(s: Session, rt: Runtime, seg: SegmentRow, tr: TranslationRow, text: str, expected_version: int | None,
           segment: Segment | None = None) -> None:
+    """Edit ``tr`` (locked by the caller: :func:`locked_translation`)."""
     text = text.strip()
     if not text:
         raise UsageError("the new text is empty: give the translation with --text")
-    _check_version(tr, expected_version, seg.id)
+    check_version(tr, expected_version)
     language = get_language(tr.lang)
     findings = check_draft(rt, segment or segment_model(seg), text, language)
-    record_change(s, tr, rt.user, Action.EDIT, text)
     tr.qa = [f.to_dict() for f in findings]
     tr.risk = draft_risk(rt, seg.source, findings, tr.score, edited=text != tr.machine)
+    record_change(s, tr, rt.user, Action.EDIT, text, surface=rt.surface)
 
 
 def approve_translation(s: Session, rt: Runtime, seg: SegmentRow, tr: TranslationRow) -> bool:
-    """Approve one translation; False when it already was. Critical findings refuse it."""
+    """Approve one translation (locked by the caller); False when it already was. Critical findings refuse it."""
     if tr.state == State.APPROVED.value:
         return False
     critical = [f["message"] for f in tr.qa or [] if f["severity"] == Severity.CRITICAL.value]
     approve(State(tr.state), critical, where_of(tr))  # refused with critical findings
-    record_change(s, tr, rt.user, Action.APPROVE, tr.text)
+    record_change(s, tr, rt.user, Action.APPROVE, tr.text, surface=rt.surface)
     return True
 
 
+# Holds that stick: an approval of a whole article approves drafts; a segment sent back
+# (needs-work) or whose English changed after approval (stale) waits for someone to name it
+# by id, or to ask for its state (``include``).
+HELD_STATES = (State.NEEDS_WORK.value, State.STALE.value)
+
+
+def parse_include(states: Sequence[str]) -> frozenset[str]:
+    """The held states a bulk approval takes too (``--include needs-work,stale``)."""
+    wanted = {part.strip() for item in states for part in item.split(",") if part.strip()}
+    unknown = sorted(wanted - set(HELD_STATES))
+    if unknown:
+        raise UsageError(f"--include {', '.join(unknown)}: use {' or '.join(HELD_STATES)} "
+                         "(drafts are always included)")
+    return frozenset(wanted)
+
+
+@dataclass(frozen=True)
+class Approval:
+    """What an approval changed: how many were approved, and the held segments it skipped (by state)."""
+
+    lang: str
+    approved: int
+    skipped: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)  # state -> segment ids
+
+
 def review_approve(rt: Runtime, lang: str, segment_ids: Sequence[str] = (), article: str | None = None,
-                   expected_version: int | None = None) -> int:
-    """Approve segments (or every segment of an article) in one transaction; returns how many changed."""
+                   expected_version: int | None = None, *, include: Sequence[str] = ()) -> int:
+    """Approve segments (or the drafts of an article) in one transaction; returns how many changed
+    (see :func:`approve_segments`)."""
+    return approve_segments(rt, lang, segment_ids, article, expected_version, include=include).approved
+
+
+def approve_segments(rt: Runtime, lang: str, segment_ids: Sequence[str] = (), article: str | None = None,
+                     expected_version: int | None = None, *, include: Sequence[str] = ()) -> Approval:
+    """Approve segments (or every draft of an article) in one transaction.
+
+    Segments named by id are approved whatever their state. Of an article, the ``needs-work``
+    and ``stale`` segments are skipped (and reported) unless ``include`` names their state.
+    The translations are locked first: an approval running at the same time waits, then finds
+    them approved and counts 0 for them. ``expected_version`` (one segment): refused as a
+    :class:`Conflict` when the text changed since it was read.
+    """
     language = rt.settings.resolve_languages([lang])[0]
     require_review(rt.actor, language.code)
     if not segment_ids and not article:
         raise UsageError("name the segments to approve (IDs) or --article SLUG")
+    taken = parse_include(include)
+    skipped: dict[str, list[str]] = {}
     changed = 0
     with rt.store.session() as s:
         if article:
             if s.get(ArticleRow, article) is None:
                 raise NotFound(f"no article {article!r} in the store: run `tilmech translate` first")
             segs = list(s.scalars(select(SegmentRow).where(SegmentRow.article == article,
-                                                           SegmentRow.active.is_(True))))
+                                                           SegmentRow.active.is_(True))
+                                  .order_by(SegmentRow.position)))
         else:
             segs = [resolve_segment(s, sid) for sid in segment_ids]
+        rows = locked_translations(s, segs, language.code)
         problems = []
         for seg in segs:
-            tr = translation_of(s, seg, language.code)
+            tr = rows.get(seg.id)
+            if tr is None:
+                raise NotFound(f"segment {seg.id} has no {language.code} translation yet: "
+                               f"run `tilmech translate --lang {language.code}`")
             if len(segs) == 1:
-                _check_version(tr, expected_version, seg.id)
+                check_version(tr, expected_version)
+            if article and tr.state in HELD_STATES and tr.state not in taken:
+                skipped.setdefault(tr.state, []).append(seg.id)
+                continue
             try:
                 changed += approve_translation(s, rt, seg, tr)
-            except WorkflowError as exc:
+            except WorkflowError as exc:  # critical findings, checked before anything changes
                 problems.append(str(exc))
         if problems:
             raise WorkflowError("nothing approved:\n" + "\n".join(problems))
-    return changed
+    return Approval(language.code, changed, {state: tuple(ids) for state, ids in skipped.items()})
 
 
 def review_send_back(rt: Runtime, lang: str, segment_ids: Sequence[str], note: str = "",
                      expected_version: int | None = None) -> int:
+    """Mark segments needs-work, in one transaction (their translations locked first)."""
     language = rt.settings.resolve_languages([lang])[0]
     require_review(rt.actor, language.code)
     with rt.store.session() as s:
-        for sid in segment_ids:
-            seg = resolve_segment(s, sid)
-            tr = translation_of(s, seg, language.code)
+        segs = [resolve_segment(s, sid) for sid in segment_ids]
+        rows = locked_translations(s, segs, language.code)
+        for seg in segs:
+            tr = rows.get(seg.id)
+            if tr is None:
+                raise NotFound(f"segment {seg.id} has no {language.code} translation yet: "
+                               f"run `tilmech translate --lang {language.code}`")
             if len(segment_ids) == 1:
-                _check_version(tr, expected_version, seg.id)
-            record_change(s, tr, rt.user, Action.SEND_BACK, tr.text, note)
+                check_version(tr, expected_version)
+            record_change(s, tr, rt.user, Action.SEND_BACK, tr.text, note, rt.surface)
     return len(segment_ids)
 
 
 def add_comment(rt: Runtime, segment_id: str, lang: str, text: str) -> None:
     language = rt.settings.resolve_languages([lang])[0]
+    require_review(rt.actor, language.code)  # a comment is a write like any other
     if not text.strip():
         raise UsageError("the comment is empty")
     with rt.store.session() as s:
@@ -348,37 +468,47 @@ class BulkApproval:
     approved: tuple[str, ...]  # segment ids
     held_back: int  # not yet approved, but at or above the threshold, with findings, or not checked
     already: int  # approved before
+    skipped: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)  # held states not included
 
 
 def bulk_approve(rt: Runtime, lang: str, article: str, max_risk: float, *, dry_run: bool = False,
-                 only: Sequence[str] | None = None) -> BulkApproval:
-    """Approve every segment of ``article`` in ``lang`` whose risk is below ``max_risk`` and that has no
+                 only: Sequence[str] | None = None, include: Sequence[str] = ()) -> BulkApproval:
+    """Approve every draft of ``article`` in ``lang`` whose risk is below ``max_risk`` and that has no
     QA findings, in one transaction. ``dry_run`` only counts; ``only`` limits the approval to the
-    segments a dry run showed (anything that changed since stays as it is)."""
+    segments a dry run showed (anything that changed since stays as it is). ``needs-work`` and
+    ``stale`` segments are skipped (and reported) unless ``include`` names their state."""
     language = rt.settings.resolve_languages([lang])[0]
     require_review(rt.actor, language.code)
     if not 0 <= max_risk <= 100:
         raise UsageError(f"--max-risk {max_risk}: the risk runs from 0 to 100")
+    taken = parse_include(include)
+    skipped: dict[str, list[str]] = {}
     approved: list[str] = []
     held = already = 0
     with rt.store.session() as s:
         if s.get(ArticleRow, article) is None:
             raise NotFound(f"no article {article!r} in the store: run `tilmech translate` first")
-        rows = s.execute(select(SegmentRow, TranslationRow)
-                         .join(TranslationRow, TranslationRow.segment_id == SegmentRow.id)
-                         .where(SegmentRow.article == article, SegmentRow.active.is_(True),
-                                TranslationRow.lang == language.code)
-                         .order_by(SegmentRow.position)).all()
-        for seg, tr in rows:
+        # the translations locked (in the order of their ids, as every writer locks them): a bulk approval
+        # running at the same time waits, then counts these as approved before
+        query = (select(SegmentRow, TranslationRow)
+                 .join(TranslationRow, TranslationRow.segment_id == SegmentRow.id)
+                 .where(SegmentRow.article == article, SegmentRow.active.is_(True),
+                        TranslationRow.lang == language.code)
+                 .order_by(TranslationRow.id).execution_options(populate_existing=True))
+        rows = s.execute(query if dry_run else query.with_for_update(of=TranslationRow)).all()
+        for seg, tr in sorted(rows, key=lambda row: row[0].position):
             if tr.state == State.APPROVED.value:
                 already += 1
+            elif tr.state in HELD_STATES and tr.state not in taken:
+                skipped.setdefault(tr.state, []).append(seg.id)
             elif tr.risk is None or tr.risk >= max_risk or tr.qa or (only is not None and seg.id not in only):
                 held += 1
             else:
                 approved.append(seg.id)
                 if not dry_run:
                     approve_translation(s, rt, seg, tr)
-    return BulkApproval(article, language.code, max_risk, tuple(approved), held, already)
+    return BulkApproval(article, language.code, max_risk, tuple(approved), held, already,
+                        {state: tuple(ids) for state, ids in skipped.items()})
 
 
 @dataclass(frozen=True)

@@ -6,17 +6,18 @@ through the funnel of :mod:`tilmech.web.errors` as ``{"error": {...}}``.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from .. import services
-from ..auth import User
+from ..auth import User, require_review
+from ..errors import PreconditionRequired, TilmechError
 from ..runtime import Runtime
 from .data import MAX_INT, plain, read_upload, upload_name
-from .security import acting, check_csrf, csrf_token, mutating, sign_in, signed_in
+from .security import acting, check_csrf, csrf_token, mutating, sign_in, sign_out, signed_in
 
 MAX_TEXT = 20_000  # characters of one segment's text
 
@@ -44,20 +45,34 @@ class Login(BaseModel):
     password: str = Field(max_length=1000)
 
 
+# ``version``: the version of the text the writer read. Required: one left out is answered 428
+# (Precondition Required, in the error shape), never taken as "the latest".
 class Edit(BaseModel):
     text: str = Field(min_length=1, max_length=MAX_TEXT)
-    version: int | None = Field(None, ge=-MAX_INT, le=MAX_INT)
+    version: int | None = Field(None, ge=-MAX_INT, le=MAX_INT, description="the version read (required)")
 
 
 class Transition(BaseModel):
-    version: int | None = Field(None, ge=-MAX_INT, le=MAX_INT)
+    version: int | None = Field(None, ge=-MAX_INT, le=MAX_INT, description="the version read (required)")
     note: str = Field("", max_length=2000)
+
+
+def required_version(r: Runtime, version: int | None, segment_id: str, lang: str) -> int:
+    """The version a write is based on; a missing one is refused (428) — after the role is checked, so
+    that who may not write the language hears 403 whatever they send."""
+    if version is None:
+        require_review(r.actor, r.settings.resolve_languages([lang])[0].code)
+        raise PreconditionRequired(f"segment {segment_id} ({lang}): give the version of the text you read "
+                                   "(`version`, as GET /api/segments/ID reports it), so that a newer text is "
+                                   "never overwritten unseen")
+    return version
 
 
 class BulkApprove(BaseModel):
     max_risk: float = Field(ge=0, le=100)
     dry_run: bool = False
     only: list[str] | None = None  # the segment ids a dry run returned
+    include: list[Literal["needs-work", "stale"]] = []  # held states approved too (skipped by default)
 
 
 class CommentBody(BaseModel):
@@ -79,7 +94,7 @@ def api_login(body: Login, request: Request) -> dict[str, Any]:
 def api_logout(request: Request) -> dict[str, bool]:
     if request.session.get("user"):
         check_csrf(request, request.headers.get("x-csrf-token"))
-    request.session.clear()
+    sign_out(request)
     return {"ok": True}
 
 
@@ -105,7 +120,8 @@ def api_segments(lang: str | None = None, state: str | None = None, article: str
 
 @router.post("/api/articles/{article}/{lang}/approve", tags=["review"])
 def api_bulk_approve(article: str, lang: str, body: BulkApprove, r: Runtime = Depends(mutating)) -> dict[str, Any]:
-    return plain(services.bulk_approve(r, lang, article, body.max_risk, dry_run=body.dry_run, only=body.only))
+    return plain(services.bulk_approve(r, lang, article, body.max_risk, dry_run=body.dry_run, only=body.only,
+                                       include=body.include))
 
 
 @router.get("/api/qa/report", tags=["qa"])
@@ -121,18 +137,21 @@ def api_segment(segment_id: str, lang: str | None = None, r: Runtime = Depends(a
 
 @router.put("/api/segments/{segment_id}/{lang}", tags=["review"])
 def api_edit(segment_id: str, lang: str, body: Edit, r: Runtime = Depends(mutating)) -> dict[str, Any]:
-    return plain(services.review_edit(r, segment_id, lang, body.text, body.version))
+    version = required_version(r, body.version, segment_id, lang)
+    return plain(services.review_edit(r, segment_id, lang, body.text, version))
 
 
 @router.post("/api/segments/{segment_id}/{lang}/approve", tags=["review"])
 def api_approve(segment_id: str, lang: str, body: Transition, r: Runtime = Depends(mutating)) -> dict[str, Any]:
-    services.review_approve(r, lang, [segment_id], expected_version=body.version)
+    version = required_version(r, body.version, segment_id, lang)
+    services.review_approve(r, lang, [segment_id], expected_version=version)
     return plain(services.review_show(r, segment_id, lang).items[0])
 
 
 @router.post("/api/segments/{segment_id}/{lang}/send-back", tags=["review"])
 def api_send_back(segment_id: str, lang: str, body: Transition, r: Runtime = Depends(mutating)) -> dict[str, Any]:
-    services.review_send_back(r, lang, [segment_id], body.note, expected_version=body.version)
+    version = required_version(r, body.version, segment_id, lang)
+    services.review_send_back(r, lang, [segment_id], body.note, expected_version=version)
     return plain(services.review_show(r, segment_id, lang).items[0])
 
 
@@ -144,7 +163,11 @@ def api_comment(segment_id: str, lang: str, body: CommentBody, r: Runtime = Depe
 
 @router.get("/api/releases", tags=["releases"])
 def api_releases(r: Runtime = Depends(acting)) -> dict[str, Any]:
-    return {"releases": plain(services.release_list(r)), "preview": plain(services.release_preview(r))}
+    try:  # the publishing target may be out of reach (object storage): the rest is still answered
+        published: dict[str, Any] = {"published": plain(services.published_releases(r))}
+    except TilmechError as exc:
+        published = {"published": None, "published_error": str(exc)}
+    return {"releases": plain(services.release_list(r)), "preview": plain(services.release_preview(r)), **published}
 
 
 @router.post("/api/releases", tags=["releases"])
@@ -156,6 +179,39 @@ def api_release_create(r: Runtime = Depends(mutating)) -> dict[str, Any]:
 def api_release_approve(release_id: Annotated[int, Path(ge=-MAX_INT, le=MAX_INT)],
                         r: Runtime = Depends(mutating)) -> dict[str, Any]:
     return plain(services.release_approve(r, release_id))
+
+
+# -- releases managed from the web: diff, publish, roll back, discard (editors; the services check the role) --
+
+ReleaseId = Annotated[int, Path(ge=-MAX_INT, le=MAX_INT)]
+
+
+@router.get("/api/releases/{release_id}/diff", tags=["releases"])
+def api_release_diff(release_id: ReleaseId, against: int | None = Query(None, ge=-MAX_INT, le=MAX_INT),
+                     r: Runtime = Depends(acting)) -> dict[str, Any]:
+    """Per locale, what the release changes against the served release (or release ``against``)."""
+    return plain(services.release_diff(r, release_id, against))
+
+
+@router.post("/api/releases/{release_id}/publish", tags=["releases"])
+def api_release_publish(release_id: ReleaseId, r: Runtime = Depends(mutating)) -> dict[str, Any]:
+    """Publish an approved release to the configured target (``paths.publish``) and serve it."""
+    report = services.publish(r, release_id)
+    return {"release": report.release, "location": report.location, "target": report.target,
+            "locales": report.locales, "files": report.files, "served": services.served_release(r),
+            "warnings": list(report.warnings)}
+
+
+@router.post("/api/releases/{release_id}/rollback", tags=["releases"])
+def api_release_rollback(release_id: ReleaseId, r: Runtime = Depends(mutating)) -> dict[str, Any]:
+    """Serve an earlier published release again (its files are verified first)."""
+    return {"served": services.release_rollback(r, release_id)}
+
+
+@router.delete("/api/releases/{release_id}", tags=["releases"])
+def api_release_discard(release_id: ReleaseId, r: Runtime = Depends(mutating)) -> dict[str, Any]:
+    """Discard a pending release; an approved one is refused (409)."""
+    return {"discarded": services.release_discard(r, release_id)}
 
 
 @router.get("/api/xliff/{article}/{lang}", tags=["xliff"], response_class=Response)

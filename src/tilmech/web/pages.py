@@ -12,11 +12,19 @@ from fastapi import APIRouter, Depends, Form, Path, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from .. import services
-from ..auth import User
-from ..errors import TooManyRequests, Unauthorized, UsageError
+from ..auth import User, require_editor
+from ..errors import (
+    NotFound,
+    TilmechError,
+    TooManyRequests,
+    Unauthorized,
+    UsageError,
+    WorkflowError,
+)
 from ..runtime import Runtime
+from .api import required_version
 from .data import MAX_INT, read_upload, upload_name
-from .security import acting, check_csrf, csrf_token, local_target, sign_in, signed_in
+from .security import acting, check_csrf, csrf_token, local_target, sign_in, sign_out, signed_in
 from .state import workbench
 
 router = APIRouter(include_in_schema=False)
@@ -50,7 +58,7 @@ def login_form(request: Request, name: str = Form(...), password: str = Form(...
 @router.post("/logout")
 def logout_form(request: Request, csrf: str = Form("")) -> Response:
     check_csrf(request, csrf)
-    request.session.clear()
+    sign_out(request)
     return RedirectResponse("/login", status_code=303)
 
 
@@ -92,6 +100,7 @@ def editor_form(request: Request, article: str, lang: str, segment_id: str, acti
                 csrf: str = Form(""), r: Runtime = Depends(acting)) -> Response:
     """The same actions without JavaScript: save, approve, send back, then back to the page."""
     check_csrf(request, csrf)
+    version = required_version(r, version, segment_id, lang)  # the page's hidden field: 428 without it
     if action in ("save", "approve") and text.strip():
         current = services.review_show(r, segment_id, lang).items[0]
         if text.strip() != current.text:
@@ -103,25 +112,107 @@ def editor_form(request: Request, article: str, lang: str, segment_id: str, acti
     return RedirectResponse(f"/edit/{article}/{lang}#seg-{segment_id}", status_code=303)
 
 
+# -- releases: create, approve, publish, roll back, discard; each action is a confirmation page (GET)
+# and its form (POST, with the CSRF token and confirm=yes); a POST without confirm=yes goes to the
+# confirmation page. Translators read the page; its actions answer 403.
+
+RELEASE_ACTIONS = {"approve": "approve a release", "publish": "publish a release",
+                   "rollback": "roll back the published site", "discard": "discard a release"}
+ReleaseId = Annotated[int, Path(ge=-MAX_INT, le=MAX_INT)]
+
+
+@router.post("/edit/{article}/{lang}/{segment_id}/comments")
+def editor_comment(request: Request, article: str, lang: str, segment_id: str,
+                   comment: Annotated[str, Form(max_length=4000)] = "", csrf: str = Form(""),
+                   r: Runtime = Depends(acting)) -> Response:
+    """The comment form without JavaScript: the comment added, then back to the segment."""
+    check_csrf(request, csrf)
+    services.add_comment(r, segment_id, lang, comment)
+    return RedirectResponse(f"/edit/{article}/{lang}#seg-{segment_id}", status_code=303)
+
+
 @router.get("/releases", response_class=HTMLResponse)
 def releases_page(request: Request, user: User = Depends(signed_in), r: Runtime = Depends(acting)) -> HTMLResponse:
-    return page(request, "releases.html", user, releases=services.release_list(r),
+    releases = services.release_list(r)
+    try:  # the target may be out of reach (object storage): the page still serves the rest
+        published, target_problem = {p.release: p for p in services.published_releases(r)}, ""
+    except TilmechError as exc:
+        published, target_problem = {}, str(exc)
+    diffs = {info.id: _diff(r, info.id) for info in releases if info.state == "pending"}
+    return page(request, "releases.html", user, releases=releases, preview=services.release_preview(r),
+                published=published, diffs=diffs, target_problem=target_problem,
+                notice=request.session.pop("release_notice", None))
+
+
+@router.get("/releases/new", response_class=HTMLResponse)
+def releases_create_confirm(request: Request, user: User = Depends(signed_in),
+                            r: Runtime = Depends(acting)) -> HTMLResponse:
+    require_editor(user, "create a release")
+    return page(request, "release_confirm.html", user, action="create", release=None, diff=None,
                 preview=services.release_preview(r))
 
 
 @router.post("/releases")
-def releases_create(request: Request, csrf: str = Form(""), r: Runtime = Depends(acting)) -> Response:
+def releases_create(request: Request, csrf: str = Form(""), confirm: str = Form(""),
+                    r: Runtime = Depends(acting)) -> Response:
     check_csrf(request, csrf)
-    services.release_create(r)
+    require_editor(r.actor, "create a release")
+    if confirm != "yes":
+        return RedirectResponse("/releases/new", status_code=303)
+    info = services.release_create(r)
+    request.session["release_notice"] = [f"release {info.id} created", *info.warnings]
+    return RedirectResponse(f"/releases#release-{info.id}", status_code=303)
+
+
+@router.get("/releases/{release_id}/{action}", response_class=HTMLResponse)
+def releases_confirm(request: Request, release_id: ReleaseId, action: str, user: User = Depends(signed_in),
+                     r: Runtime = Depends(acting)) -> HTMLResponse:
+    """What the action will do, the diff against the served release, and the form that does it."""
+    require_editor(user, _release_action(action))
+    info = services.release_info(r, release_id)
+    if action == "publish" and info.state != "approved":
+        raise WorkflowError(f"release {release_id} is not approved: approve it first")
+    if action == "discard" and info.state != "pending":
+        raise WorkflowError(f"release {release_id} is {info.state}: only a pending release can be discarded")
+    return page(request, "release_confirm.html", user, action=action, release=info, diff=_diff(r, release_id),
+                preview=None, target=services.publish_location(r))
+
+
+@router.post("/releases/{release_id}/{action}")
+def releases_act(request: Request, release_id: ReleaseId, action: str, csrf: str = Form(""),
+                 confirm: str = Form(""), r: Runtime = Depends(acting)) -> Response:
+    check_csrf(request, csrf)
+    require_editor(r.actor, _release_action(action))
+    if confirm != "yes":
+        return RedirectResponse(f"/releases/{release_id}/{action}", status_code=303)
+    notice: list[str]
+    if action == "approve":
+        info = services.release_approve(r, release_id)
+        notice = list(info.warnings) or [f"release {release_id} approved"]
+    elif action == "publish":
+        report = services.publish(r, release_id)
+        notice = [f"release {release_id} published to {report.target} and served"]
+    elif action == "rollback":
+        notice = [f"release {services.release_rollback(r, release_id)} is served again"]
+    else:
+        notice = [f"release {services.release_discard(r, release_id)} discarded"]
+    request.session["release_notice"] = notice
     return RedirectResponse("/releases", status_code=303)
 
 
-@router.post("/releases/{release_id}/approve")
-def releases_approve(request: Request, release_id: Annotated[int, Path(ge=-MAX_INT, le=MAX_INT)],
-                     csrf: str = Form(""), r: Runtime = Depends(acting)) -> Response:
-    check_csrf(request, csrf)
-    services.release_approve(r, release_id)
-    return RedirectResponse("/releases", status_code=303)
+def _release_action(action: str) -> str:
+    if action not in RELEASE_ACTIONS:
+        raise NotFound(f"no release action {action!r}: use {', '.join(RELEASE_ACTIONS)}")
+    return RELEASE_ACTIONS[action]
+
+
+def _diff(r: Runtime, release_id: int) -> services.ReleaseDiff | str:
+    """The release against the served one, or why it cannot be compared (the served one is not in the
+    store, the target is out of reach)."""
+    try:
+        return services.release_diff(r, release_id)
+    except TilmechError as exc:
+        return str(exc)
 
 
 def _number(value: str | None, name: str) -> float | None:
