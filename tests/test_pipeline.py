@@ -109,11 +109,7 @@ def test_article_to_published_bundle(project: Path, tmp_path: Path, tilmech) -> 
         packages.rmdir()
         hidden.rename(packages)
     assert again.code == 0, again
-    rows = [line.split("│") for line in again.out.splitlines() if line.startswith("│")]
-    assert len(rows) == 3
-    for row in rows:
-        segs, new, memory, unchanged = (c.strip() for c in row[4:8])
-        assert (new, memory, unchanged) == ("0", "0", segs)
+    assert again.out.strip() == "nothing to translate: 2 articles unchanged"  # said before Prefect starts
 
     # 3. review: approve everything, per article and language
     for code in ("ru", "ky", "zh"):

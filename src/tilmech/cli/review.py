@@ -62,7 +62,7 @@ def review_show(ctx: Context, segment_id: str, lang: str | None) -> None:
     if view.items and view.items[0].source_diff:
         click.echo(f"changed:  {view.items[0].source_diff}")
     for it in view.items:
-        click.echo(f"\n[{it.lang}] {it.state}  engine {it.engine} ({it.origin})"
+        click.echo(f"\n[{it.lang}] {it.state}  version {it.version}  engine {it.engine} ({it.origin})"
                    + (f"  model {it.model} {it.model_version}" if it.model else "")
                    + (f"  score {it.score:.3f}" if it.score is not None else ""))
         click.echo(f"machine:  {it.machine}")
@@ -70,7 +70,8 @@ def review_show(ctx: Context, segment_id: str, lang: str | None) -> None:
         for f in it.findings:
             click.echo(f"QA {f.severity}: {f.message}")
         for h in view.history.get(it.lang, ()):
-            click.echo(f"  {h.at}  {h.who}  {h.action}  {h.before_state or '-'} → {h.after_state}")
+            click.echo(f"  {h.at}  {h.who}  {h.action}  {h.before_state or '-'} → {h.after_state}"
+                       + (f"  via {h.surface}" if h.surface else ""))
     if not view.items:
         err("no translations yet: run `tilmech translate`")
 
@@ -79,12 +80,19 @@ def review_show(ctx: Context, segment_id: str, lang: str | None) -> None:
 @click.argument("segment_id")
 @click.option("--lang", required=True, metavar="L")
 @click.option("--text", required=True, help="The new translation, with the source's placeholders ({1}, {/1}).")
+@click.option("--version", "version", type=click.IntRange(1, 2**31 - 1), default=None, metavar="N",
+              help="The version the new text replaces (as `review show` printed it); refused if the "
+                   "translation changed since. Default: the version this command reads just before saving.")
 @pass_ctx
-def review_edit(ctx: Context, segment_id: str, lang: str, text: str) -> None:
+def review_edit(ctx: Context, segment_id: str, lang: str, text: str, version: int | None) -> None:
     """Replace a translation; it goes (back) to draft and QA runs again."""
     from ..services import review_edit as edit
+    from ..services import review_show as show
 
-    item = edit(ctx.runtime, segment_id, lang, text)
+    if version is None:  # the text replaced is the one read now: a change after this read is refused too
+        items = show(ctx.runtime, segment_id, lang).items
+        version = items[0].version if items else None
+    item = edit(ctx.runtime, segment_id, lang, text, version)
     click.echo(f"{item.segment_id} {item.lang} {item.state}")
     if item.findings:
         err("QA: " + _findings(item.findings))
@@ -93,38 +101,67 @@ def review_edit(ctx: Context, segment_id: str, lang: str, text: str) -> None:
 @review.command("approve")
 @click.argument("segment_ids", nargs=-1)
 @click.option("--lang", required=True, metavar="L")
-@click.option("--article", default=None, metavar="SLUG", help="Approve every segment of this article.")
+@click.option("--article", "articles", multiple=True, metavar="SLUG",
+              help="Approve every segment of this article (repeatable).")
 @click.option("--max-risk", type=float, default=None, metavar="X",
               help="With --article: approve only the segments with risk below X and no QA findings.")
 @click.option("--yes", is_flag=True, help="With --max-risk: do not ask for confirmation.")
+@click.option("--include", "include", multiple=True, metavar="STATE[,STATE]",
+              help="With --article: approve the needs-work and/or stale segments too (skipped by default).")
 @pass_ctx
-def review_approve(ctx: Context, segment_ids: tuple[str, ...], lang: str, article: str | None,
-                   max_risk: float | None, yes: bool) -> None:
-    """Approve segments (IDs...) or a whole article (--article SLUG); all or nothing.
+def review_approve(ctx: Context, segment_ids: tuple[str, ...], lang: str, articles: tuple[str, ...],
+                   max_risk: float | None, yes: bool, include: tuple[str, ...]) -> None:
+    """Approve segments (IDs...) or the drafts of a whole article (--article SLUG); all or nothing.
 
+    Of an article, segments sent back (needs-work) or whose English changed (stale) are
+    skipped and counted, unless named by id or asked for with --include needs-work,stale.
     With --max-risk X, only the article's segments whose risk is below X and that
     have no QA findings are approved (the count is shown first; confirm or --yes).
     """
-    from ..services import bulk_approve
-    from ..services import review_approve as approve
+    from ..services import approve_segments, bulk_approve
 
+    if segment_ids == ("-",):  # the ids on stdin, separated by spaces or lines (a script's output)
+        import sys
+
+        segment_ids = tuple(sys.stdin.read().split())
+        if not segment_ids:
+            raise click.UsageError("no segment IDs on stdin")
+    if len(articles) > 1 and max_risk is None and not segment_ids:  # one process, one transaction each
+        for slug in articles:
+            each = approve_segments(ctx.runtime, lang, (), slug, include=include)
+            click.echo(f"{slug}: approved {each.approved} segments ({each.lang})" + _skipped(each.skipped))
+        return
+    if len(articles) > 1 and max_risk is not None:
+        raise click.UsageError("--max-risk takes one --article")
+    article = articles[0] if articles else None
     if segment_ids and article:
         raise click.UsageError("give segment IDs or --article, not both")
+    if include and not article:
+        raise click.UsageError("--include needs --article SLUG (segments named by id are approved in any state)")
     if max_risk is None:
-        count = approve(ctx.runtime, lang, segment_ids, article)
-        click.echo(f"approved {count} segments ({lang})")
+        done = approve_segments(ctx.runtime, lang, segment_ids, article, include=include)
+        click.echo(f"approved {done.approved} segments ({done.lang})" + _skipped(done.skipped))
         return
     if not article:
         raise click.UsageError("--max-risk needs --article SLUG")
-    plan = bulk_approve(ctx.runtime, lang, article, max_risk, dry_run=True)
+    plan = bulk_approve(ctx.runtime, lang, article, max_risk, dry_run=True, include=include)
     click.echo(f"{len(plan.approved)} segments of {article} ({plan.lang}) have risk below {max_risk:g} and no QA "
-               f"findings; {plan.held_back} held back, {plan.already} approved before")
+               f"findings; {plan.held_back} held back, {plan.already} approved before" + _skipped(plan.skipped))
     if not plan.approved:
         return
     if not yes:
         click.confirm(f"approve these {len(plan.approved)} segments?", abort=True)
-    done = bulk_approve(ctx.runtime, lang, article, max_risk, only=plan.approved)
-    click.echo(f"approved {len(done.approved)} segments ({done.lang})")
+    done_bulk = bulk_approve(ctx.runtime, lang, article, max_risk, only=plan.approved, include=include)
+    click.echo(f"approved {len(done_bulk.approved)} segments ({done_bulk.lang})")
+
+
+def _skipped(skipped: dict[str, tuple[str, ...]]) -> str:
+    """``; skipped 2 needs-work, 1 stale: ...`` naming the way to approve them; "" when none were."""
+    if not skipped:
+        return ""
+    counts = ", ".join(f"{len(ids)} {state}" for state, ids in sorted(skipped.items()))
+    ids = " ".join(sid for _, group in sorted(skipped.items()) for sid in group)
+    return (f"; skipped {counts}: name them by id ({ids}) or use --include {','.join(sorted(skipped))}")
 
 
 @review.command("send-back")

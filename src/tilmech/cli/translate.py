@@ -7,6 +7,28 @@ import click
 from .context import Context, err, pass_ctx, prepare_prefect
 
 
+def _plan_run(ctx: Context, languages: tuple[str, ...], articles: tuple[str, ...], redraft: bool) -> bool:
+    """Whether a flow run has work: validates languages, articles and glossary, and checks the models
+    of the languages with work, all before Prefect is imported. Says why when there is nothing to do."""
+    from ..services import check_documents, check_engines, plan_translation
+
+    rt = ctx.runtime
+    rt.settings.resolve_languages(languages)
+    if check_documents(rt, articles) == 0:
+        folder = rt.settings.content_dir
+        where = folder.relative_to(rt.settings.root) if folder.is_relative_to(rt.settings.root) else folder
+        click.echo(f"no articles in {where}/: write one, see docs/articles.md")
+        return False
+    plan = plan_translation(rt, articles, languages)
+    if plan.nothing_to_do and not redraft:
+        count = len(plan.articles)
+        click.echo(f"nothing to translate: {count} article{'' if count == 1 else 's'} unchanged")
+        return False
+    _ = rt.glossary  # a broken glossary is reported now, not by the flow
+    check_engines(rt, plan.languages if redraft else plan.busy_languages)
+    return True
+
+
 @click.command()
 @click.option("--lang", "languages", multiple=True, metavar="L", help="Target language (repeatable). Default: all.")
 @click.option("--article", "articles", multiple=True, metavar="SLUG", help="Article (repeatable). Default: all.")
@@ -17,15 +39,17 @@ from .context import Context, err, pass_ctx, prepare_prefect
 @pass_ctx
 def translate(ctx: Context, languages: tuple[str, ...], articles: tuple[str, ...], redraft_unapproved: bool,
               processes: int) -> None:
-    """Translate new and changed text of content/en/ into the review queue (flow translate-articles)."""
+    """Translate new and changed text of content/en/ into the review queue (flow translate-articles).
+
+    What there is to do is worked out first, in about a second and before Prefect starts: the
+    articles are read, their files compared with the store, the models of the languages with
+    work checked. Nothing to do ends there (exit 0); a missing model too (exit 3)."""
     from .. import progress
-    from ..services import check_documents, merge_reports
+    from ..services import merge_reports
 
     rt = ctx.runtime
-    # validate everything before starting Prefect: languages, articles (one at a time), glossary
-    rt.settings.resolve_languages(languages)
-    check_documents(rt, articles)
-    _ = rt.glossary
+    if not _plan_run(ctx, languages, articles, redraft_unapproved):
+        return
     prepare_prefect(ctx.verbose)
     from ..flows import run_here
     from ..flows.translate import translate_articles
@@ -116,6 +140,8 @@ def sync(ctx: Context) -> None:
     """Translate what is new or changed in content/en/, once (flow sync-articles)."""
     from .. import progress
 
+    if not _plan_run(ctx, (), (), False):
+        return
     prepare_prefect(ctx.verbose)
     from ..flows import run_here
     from ..flows.translate import sync_articles
