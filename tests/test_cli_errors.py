@@ -8,8 +8,6 @@ import errno
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,6 +18,7 @@ from tilmech import services
 from tilmech.cli import funnel
 from tilmech.errors import StoreUnavailable
 from tilmech.store import SegmentRow, Store
+from web_support import write_lock
 
 SEED = "smart-classroom-kyrgyzstan"
 
@@ -40,23 +39,6 @@ def project(pseudo_project: Path) -> Path:
 
 
 # -- a busy store -------------------------------------------------------------------------------------
-
-
-@contextmanager
-def write_lock(database: Path) -> Iterator[None]:
-    """Another process holding the SQLite store's write lock (BEGIN IMMEDIATE) while inside."""
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import sqlite3, sys\n"
-         f"db = sqlite3.connect({str(database)!r}, isolation_level=None)\n"
-         "db.execute('BEGIN IMMEDIATE')\nprint('locked', flush=True)\nsys.stdin.read()\n"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
-        yield
-    finally:
-        if holder.stdin is not None:
-            holder.stdin.close()
-        holder.wait(timeout=30)
 
 
 @pytest.fixture

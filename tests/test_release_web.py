@@ -13,12 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
 from tilmech import services
 from tilmech.runtime import Runtime
 from tilmech.web import create_app
-from web_support import PASSWORD, workbench_runtime
+from web_support import PASSWORD, signed_in, workbench_runtime
 
 SEED = "smart-classroom-kyrgyzstan"
 PARTNERS = "partners-showcase"
@@ -35,14 +34,6 @@ def rt(pseudo_project: Path) -> Runtime:
 @pytest.fixture
 def app(rt: Runtime):  # type: ignore[no-untyped-def]
     return create_app(rt)
-
-
-def signed_in(app, name: str) -> TestClient:  # type: ignore[no-untyped-def]
-    client = TestClient(app)
-    response = client.post("/api/login", json={"name": name, "password": PASSWORD})
-    assert response.status_code == 200, response.text
-    client.headers["X-CSRF-Token"] = response.json()["csrf"]
-    return client
 
 
 def served(rt: Runtime) -> int | None:

@@ -16,6 +16,7 @@ from tilmech import services
 from tilmech.runtime import Runtime, load_runtime
 from tilmech.store import SCHEMA_HEAD, Store
 from tilmech.web import create_app
+from web_support import signed_in
 
 PASSWORD = "correct horse battery"
 
@@ -39,14 +40,6 @@ def project(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
 @pytest.fixture
 def rt(project: Path) -> Runtime:
     return load_runtime(project)
-
-
-def signed_in(app, name: str = "aida") -> TestClient:  # type: ignore[no-untyped-def]
-    client = TestClient(app)
-    response = client.post("/api/login", json={"name": name, "password": PASSWORD})
-    assert response.status_code == 200, response.text
-    client.headers["X-CSRF-Token"] = response.json()["csrf"]
-    return client
 
 
 def replay(app, saved: TestClient) -> TestClient:  # type: ignore[no-untyped-def]

@@ -6,10 +6,6 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
-import subprocess
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -21,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 from tilmech import services
 from tilmech.runtime import Runtime
 from tilmech.web import create_app
-from web_support import PASSWORD, workbench_runtime
+from web_support import signed_in, workbench_runtime, write_lock
 
 SEED = "smart-classroom-kyrgyzstan"
 
@@ -41,14 +37,6 @@ def rt(pseudo_project: Path) -> Runtime:
 @pytest.fixture
 def app(rt: Runtime) -> FastAPI:
     return create_app(rt)
-
-
-def signed_in(app, name: str) -> TestClient:
-    client = TestClient(app)
-    response = client.post("/api/login", json={"name": name, "password": PASSWORD})
-    assert response.status_code == 200, response.text
-    client.headers["X-CSRF-Token"] = response.json()["csrf"]
-    return client
 
 
 def assert_secured(response: Response) -> None:
@@ -79,23 +67,6 @@ def error_page(response: Response, status: int) -> str:
     assert 'role="alert"' in response.text and "javascript:" not in response.text
     assert "Traceback" not in response.text
     return response.text
-
-
-@contextmanager
-def write_lock(database: Path) -> Iterator[None]:
-    """Another process holding the SQLite store's write lock (BEGIN IMMEDIATE) while inside."""
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import sqlite3, sys\n"
-         f"db = sqlite3.connect({str(database)!r}, isolation_level=None)\n"
-         "db.execute('BEGIN IMMEDIATE')\nprint('locked', flush=True)\nsys.stdin.read()\n"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
-        yield
-    finally:
-        if holder.stdin is not None:
-            holder.stdin.close()
-        holder.wait(timeout=30)
 
 
 def test_a_busy_store_answers_503_saying_try_again_and_the_retry_works(app: FastAPI, rt: Runtime) -> None:

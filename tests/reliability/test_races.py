@@ -9,12 +9,7 @@ rounds `tilmech db check` is clean (one history entry per version).
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -27,7 +22,7 @@ import pytest
 from tilmech import services
 from tilmech.errors import Conflict
 from tilmech.runtime import Runtime, load_runtime
-from web_support import PASSWORD
+from web_support import PASSWORD, served
 
 SEED = "smart-classroom-kyrgyzstan"
 ROUNDS = 50
@@ -170,40 +165,11 @@ def test_two_bulk_approvals_approve_each_segment_once(rt: Runtime, tilmech) -> N
     assert_store_sound(rt, tilmech)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def server(rt: Runtime) -> Iterator[str]:
     """`tilmech serve --workers 2` on the project: two server processes sharing the store."""
-    port = _free_port()
-    tilmech_bin = Path(sys.executable).with_name("tilmech")
-    proc = subprocess.Popen([str(tilmech_bin), "--project", str(rt.settings.root), "serve", "--port", str(port),
-                             "--workers", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            env=os.environ.copy(), start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{url}/login", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
-            assert time.monotonic() < deadline, "the server did not start in 90 s"
-            time.sleep(0.2)
+    with served(rt.settings.root, "--workers", "2") as (url, _):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.mark.slow  # starting the server takes ~10 s

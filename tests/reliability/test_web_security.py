@@ -10,8 +10,6 @@ import os
 import re
 import select
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -27,7 +25,7 @@ from tilmech.auth import SignInLimiter
 from tilmech.errors import Forbidden
 from tilmech.runtime import Runtime
 from tilmech.web import create_app
-from web_support import PASSWORD, workbench_runtime
+from web_support import PASSWORD, served, workbench_runtime
 
 SEED = "smart-classroom-kyrgyzstan"
 ROLES = ("anonymous", "aida", "bakyt", "elena", "root", "token")  # aida: ru translator, bakyt: ky; elena editor
@@ -74,9 +72,10 @@ def test_authorization_matrix(rt: Runtime) -> None:
         ("PUT", f"/api/segments/{ky}/ky", {"json": {"text": "Текстти текшерүү."}}, (A, FORB, OK, OK, OK, OK)),
         ("POST", f"/api/segments/{ru}/ru/approve", {"json": {}}, (A, OK, FORB, OK, OK, OK)),
         ("POST", f"/api/segments/{ky}/ky/send-back", {"json": {"note": "x"}}, (A, FORB, OK, OK, OK, OK)),
-        ("POST", f"/api/segments/{ru}/ru/comments", {"json": {"text": "A note."}}, (A, OK, OK, OK, OK, OK)),
+        ("POST", f"/api/segments/{ru}/ru/comments", {"json": {"text": "A note."}}, (A, OK, FORB, OK, OK, OK)),
         ("GET", "/api/releases", {}, (A, OK, OK, OK, OK, OK)),
         ("POST", "/api/releases", {}, (A, FORB, FORB, OK, OK, OK)),
+        ("GET", f"/api/releases/{release}/diff", {}, (A, OK, OK, OK, OK, OK)),
         ("POST", f"/api/releases/{release}/approve", {}, (A, FORB, FORB, OK, OK, OK)),
         ("GET", f"/api/xliff/{SEED}/ru", {}, (A, OK, OK, OK, OK, OK)),
         ("GET", "/", {}, (NO, OK, OK, OK, OK, OK)),
@@ -368,42 +367,6 @@ def test_an_anonymous_upload_is_refused_before_its_body_is_read(rt: Runtime) -> 
     status, _, _, pulled = asgi_post(app, "/api/xliff", {"content-type": MULTIPART, "cookie": cookie},
                                      lazily(10 * MiB, head=UPLOAD_HEAD))
     assert status == 401 and pulled == 0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextlib.contextmanager
-def served(project: Path, *options: str, tmp: Path | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """`tilmech serve` on ``project`` in a process of its own (its temporary files in ``tmp``)."""
-    port = _free_port()
-    env = {**os.environ, **({"TMPDIR": str(tmp)} if tmp else {})}
-    proc = subprocess.Popen([str(Path(sys.executable).with_name("tilmech")), "--project", str(project), "serve",
-                             "--port", str(port), *options], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            env=env, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{url}/login", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
-            assert time.monotonic() < deadline, "the server did not start in 90 s"
-            time.sleep(0.2)
-        yield url, proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def _rss(pid: int) -> int:

@@ -19,12 +19,12 @@ def _plan_run(ctx: Context, languages: tuple[str, ...], articles: tuple[str, ...
         where = folder.relative_to(rt.settings.root) if folder.is_relative_to(rt.settings.root) else folder
         click.echo(f"no articles in {where}/: write one, see docs/articles.md")
         return False
+    _ = rt.glossary  # a broken glossary is reported whether or not there is work
     plan = plan_translation(rt, articles, languages)
     if plan.nothing_to_do and not redraft:
         count = len(plan.articles)
         click.echo(f"nothing to translate: {count} article{'' if count == 1 else 's'} unchanged")
         return False
-    _ = rt.glossary  # a broken glossary is reported now, not by the flow
     check_engines(rt, plan.languages if redraft else plan.busy_languages)
     return True
 

@@ -93,7 +93,7 @@ def _user(row: UserRow) -> User:
 
 
 def users_list(rt: Runtime) -> list[User]:
-    with rt.store.session() as s:
+    with rt.store.reading() as s:  # a read: it never waits for a writer (every CLI command asks it)
         return [_user(r) for r in s.scalars(select(UserRow).order_by(UserRow.name))]
 
 
