@@ -205,3 +205,17 @@ def test_an_unknown_name_costs_as_much_as_a_wrong_password(pseudo_project: Path)
         wrong.append(timed("aida"))
     ratio = statistics.median(unknown) / statistics.median(wrong)
     assert 0.8 <= ratio <= 1.2, (statistics.median(unknown), statistics.median(wrong))
+
+
+def test_the_readme_s_first_users_can_be_added_in_its_order(pseudo_project: Path, tilmech,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """You first (as admin, in single-user mode, which that ends without a word), then the others."""
+    p = ("--project", pseudo_project)
+    for name, *role in (("tester", "--role", "admin"), ("elena", "--role", "editor"),
+                        ("aida", "--role", "translator", "--lang", "ky")):
+        monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+        added = tilmech(*p, "users", "add", name, *role, "--password-stdin")
+        assert added.code == 0 and "single-user" not in added.err, added.err
+    rt = load_runtime(pseudo_project)
+    assert [(u.name, u.role.value) for u in services.users_list(rt)] == \
+        [("aida", "translator"), ("elena", "editor"), ("tester", "admin")]

@@ -71,7 +71,7 @@ def identify(state: Context, rt: Any, words: list[str], params: dict[str, Any]) 
 
     people = users_list(rt) if _store_exists(rt) else []  # no store yet: none is made just to ask
     if not people:
-        if command not in READ_COMMANDS:
+        if command not in READ_COMMANDS and command != "users add":  # that one ends single-user mode
             state.note = (f"no users yet: acting as {rt.user} with every role (single-user mode); "
                           "create an admin with `tilmech users add NAME --role admin`")
         return rt
