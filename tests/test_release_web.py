@@ -5,10 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +13,7 @@ import pytest
 from tilmech import services
 from tilmech.runtime import Runtime
 from tilmech.web import create_app
-from web_support import PASSWORD, signed_in, workbench_runtime
+from web_support import PASSWORD, served_in_thread, signed_in, workbench_runtime
 
 SEED = "smart-classroom-kyrgyzstan"
 PARTNERS = "partners-showcase"
@@ -166,39 +162,12 @@ def test_the_releases_page_asks_before_each_action(app, rt: Runtime) -> None:  #
 
 # -- in a real browser (Debian's Chromium driven by Playwright) ---------------------------------------
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture
 def server(rt: Runtime) -> Iterator[str]:
-    import uvicorn
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    srv = uvicorn.Server(uvicorn.Config(create_app(rt), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
-
-
-@pytest.fixture
-def browser():  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "Chromium is missing: install Debian's chromium (scripts/test does)"
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
+    with served_in_thread(rt) as url:
+        yield url
 
 
 def confirmed(page, base: str, button: str) -> None:  # type: ignore[no-untyped-def]

@@ -7,9 +7,6 @@ approve a release is refused; an editor imports an XLIFF file through the editor
 
 from __future__ import annotations
 
-import shutil
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,14 +15,9 @@ import pytest
 
 from tilmech import services
 from tilmech.runtime import Runtime
-from tilmech.web import create_app
-from web_support import PASSWORD, workbench_runtime
+from web_support import PASSWORD, served_in_thread, workbench_runtime
 
 SEED = "smart-classroom-kyrgyzstan"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-
 
 
 def wait_until(page, expression: str, timeout: float = 15) -> None:  # type: ignore[no-untyped-def]
@@ -35,40 +27,12 @@ def wait_until(page, expression: str, timeout: float = 15) -> None:  # type: ign
         assert time.monotonic() < deadline, f"still false after {timeout} s: {expression}"
         time.sleep(0.05)
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 @pytest.fixture
 def server(pseudo_project: Path) -> Iterator[tuple[str, Runtime]]:
-    import uvicorn
-
     rt = workbench_runtime(pseudo_project)
-    port = _free_port()
-    config = uvicorn.Config(create_app(rt), host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started
-    yield f"http://127.0.0.1:{port}", rt
-    srv.should_exit = True
-    thread.join(10)
-
-
-@pytest.fixture
-def browser():  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "Chromium is missing: install Debian's chromium (scripts/test does)"
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
+    with served_in_thread(rt) as url:
+        yield url, rt
 
 
 def sign_in(browser, base: str, name: str):  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from fastapi.testclient import TestClient
 from conftest import drafted
 from tilmech import services
 from tilmech.runtime import Runtime
+from tilmech.web import create_app
 
 PASSWORD = "correct horse battery"
 USERS = {"aida": ("translator", ["ru"]), "bakyt": ("translator", ["ky"]), "elena": ("editor", []),
@@ -92,3 +94,23 @@ def served(project: Path, *options: str, tmp: Path | None = None) -> Iterator[tu
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@contextmanager
+def served_in_thread(rt: Runtime) -> Iterator[str]:
+    """The workbench of ``rt`` served by uvicorn in a thread of this process (for a browser)."""
+    import uvicorn
+
+    port = free_port()
+    srv = uvicorn.Server(uvicorn.Config(create_app(rt), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert srv.started
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(10)
