@@ -263,7 +263,7 @@ def test_many_translations_are_locked_in_chunks(rt: Runtime, monkeypatch: pytest
     """An article longer than one IN list is locked a chunk at a time, in the order of the ids."""
     import tilmech.services.review as review
 
-    monkeypatch.setattr(review, "_CHUNK", 3)
+    monkeypatch.setattr(review, "IN_CHUNK", 3)
     ids = _reopen(rt, SEED)
     assert len(ids) > 3
     assert {i.state for i in services.review_list(rt, "ru", article=SEED)} == {"needs-work"}

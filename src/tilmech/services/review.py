@@ -44,8 +44,10 @@ from ..store import (
     utcnow,
 )
 from ..store.queries import (
+    IN_CHUNK,
     ITEM_COLUMNS,
     ReviewItem,
+    in_chunks,
     item_of,
     item_of_row,
     resolve_segment,
@@ -236,32 +238,33 @@ def review_views(rt: Runtime, lang: str, items: Sequence[ReviewItem]) -> dict[st
     return out
 
 
-_CHUNK = 500  # ids in one IN list
-
-
 def locked_translations(s: Session, segs: Sequence[SegmentRow], lang: str) -> dict[str, TranslationRow]:
     """The ``lang`` translations of ``segs`` by segment id, read and locked until the transaction ends
     (PostgreSQL: ``FOR UPDATE``, in the order of their ids; SQLite's write transaction holds the store)."""
     ids = list(dict.fromkeys(seg.id for seg in segs))
     locking = select(TranslationRow).order_by(TranslationRow.id).with_for_update() \
         .execution_options(populate_existing=True)
-    if len(ids) <= _CHUNK:
+    if len(ids) <= IN_CHUNK:
         return {tr.segment_id: tr for tr in s.scalars(
             locking.where(TranslationRow.segment_id.in_(ids), TranslationRow.lang == lang))}
     # more than one IN list: their ids first, so that the chunks lock in the order of the ids too
-    tids = sorted(tid for start in range(0, len(ids), _CHUNK) for tid in s.scalars(
-        select(TranslationRow.id).where(TranslationRow.segment_id.in_(ids[start:start + _CHUNK]),
-                                        TranslationRow.lang == lang)))
-    return {tr.segment_id: tr for start in range(0, len(tids), _CHUNK)
-            for tr in s.scalars(locking.where(TranslationRow.id.in_(tids[start:start + _CHUNK])))}
+    tids = sorted(tid for chunk in in_chunks(ids, IN_CHUNK) for tid in s.scalars(
+        select(TranslationRow.id).where(TranslationRow.segment_id.in_(chunk), TranslationRow.lang == lang)))
+    return {tr.segment_id: tr for chunk in in_chunks(tids, IN_CHUNK)
+            for tr in s.scalars(locking.where(TranslationRow.id.in_(chunk)))}
+
+
+def _translation_in(rows: dict[str, TranslationRow], seg: SegmentRow, lang: str) -> TranslationRow:
+    """``seg``'s row among ``rows`` (as :func:`locked_translations` gives them), or NotFound."""
+    tr = rows.get(seg.id)
+    if tr is None:
+        raise NotFound(f"segment {seg.id} has no {lang} translation yet: run `tilmech translate --lang {lang}`")
+    return tr
 
 
 def locked_translation(s: Session, seg: SegmentRow, lang: str) -> TranslationRow:
     """The ``lang`` translation of ``seg``, locked until the transaction ends (see :func:`locked_translations`)."""
-    tr = locked_translations(s, [seg], lang).get(seg.id)
-    if tr is None:
-        raise NotFound(f"segment {seg.id} has no {lang} translation yet: run `tilmech translate --lang {lang}`")
-    return tr
+    return _translation_in(locked_translations(s, [seg], lang), seg, lang)
 
 
 def _conflict(where: str, current_text: str, current_version: int, who: str, expected: int) -> Conflict:
@@ -410,10 +413,7 @@ def approve_segments(rt: Runtime, lang: str, segment_ids: Sequence[str] = (), ar
         rows = locked_translations(s, segs, language.code)
         problems = []
         for seg in segs:
-            tr = rows.get(seg.id)
-            if tr is None:
-                raise NotFound(f"segment {seg.id} has no {language.code} translation yet: "
-                               f"run `tilmech translate --lang {language.code}`")
+            tr = _translation_in(rows, seg, language.code)
             if len(segs) == 1:
                 check_version(tr, expected_version)
             if article and tr.state in HELD_STATES and tr.state not in taken:
@@ -437,10 +437,7 @@ def review_send_back(rt: Runtime, lang: str, segment_ids: Sequence[str], note: s
         segs = [resolve_segment(s, sid) for sid in segment_ids]
         rows = locked_translations(s, segs, language.code)
         for seg in segs:
-            tr = rows.get(seg.id)
-            if tr is None:
-                raise NotFound(f"segment {seg.id} has no {language.code} translation yet: "
-                               f"run `tilmech translate --lang {language.code}`")
+            tr = _translation_in(rows, seg, language.code)
             if len(segment_ids) == 1:
                 check_version(tr, expected_version)
             record_change(s, tr, rt.user, Action.SEND_BACK, tr.text, note, rt.surface)
