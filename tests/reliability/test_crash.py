@@ -1,7 +1,11 @@
-"""Crash safety: real `tilmech` processes killed with SIGKILL at several points, then run again.
+"""Crash safety on both stores: real `tilmech` processes (translate, publish, review approve) killed
+with SIGKILL at several points, then run again, and multi-row changes that fail midway. After each,
+`db check` is clean, no translation or memory entry is there twice, and every translation has one
+history entry per version; on SQLite and on the tests' PostgreSQL.
 
-The engine is the pseudo engine, logging every text it is sent (crash_runner.py), so
-the tests can tell what a run after a kill translates again.
+The engine is the pseudo engine, logging every text it is sent (crash_runner.py), so the tests can
+tell what a run after a kill translates again. The tests read the store the processes write with
+SQLAlchemy, the same way on both stores.
 """
 
 from __future__ import annotations
@@ -9,36 +13,64 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import Engine, Select, create_engine, func, select
+from sqlalchemy.exc import DBAPIError
 
 from conftest import make_project
 from tilmech import services
-from tilmech.runtime import load_runtime
+from tilmech.publish import current_release, verify_release
+from tilmech.qa import CHECKS, Severity
+from tilmech.runtime import Runtime, load_runtime
 from tilmech.services import review as review_service
 from tilmech.services import xliff as xliff_service
-from tilmech.store import Store
+from tilmech.store import (
+    HistoryRow,
+    MemoryRow,
+    ReleaseArticleRow,
+    ReleaseRow,
+    ReleaseSourceRow,
+    SegmentRow,
+    Store,
+    TranslationRow,
+)
 from tilmech.store.integrity import check_store
 
 RUNNER = Path(__file__).resolve().parent / "crash_runner.py"
 ARTICLES, SENTENCES = 16, 10
 LANGS = ("ru", "ky", "zh")
 DELAY = 0.004  # seconds per text sent to the engine
+SQLITE = "sqlite:///tilmech.db"  # the project's own setting
+# the tests that run `tilmech` in processes take several seconds each on PostgreSQL
+SLOW_ON_POSTGRESQL = ["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)]
+STORES = ["sqlite", "postgresql"]
+# what a reviewer approving their own short edit acknowledges (number, length...)
+FUNCTIONAL = tuple(code for code, check in CHECKS.items() if check.severity is Severity.FUNCTIONAL)
+
+SEGMENTS = select(func.count()).select_from(SegmentRow)
+TRANSLATIONS = select(func.count()).select_from(TranslationRow)
+APPROVED = TRANSLATIONS.where(TranslationRow.state == "approved")
 
 
-def crash_project(tmp_path: Path) -> Path:
-    """A project of generated articles (every sentence different), pseudo engine, small batches."""
+def crash_project(tmp_path: Path, store: str) -> Path:
+    """A project of generated articles (every sentence different), pseudo engine, small batches, its
+    store at ``store``."""
     project = make_project(tmp_path / "project", engine="pseudo", extra_articles=False)
     settings = project / "tilmech.yaml"
-    settings.write_text(settings.read_text(encoding="utf-8").replace("max_batch_size: 32", "max_batch_size: 2"),
-                        encoding="utf-8")
+    text = settings.read_text(encoding="utf-8")
+    assert f"store: {SQLITE}" in text and "max_batch_size: 32" in text
+    settings.write_text(text.replace("max_batch_size: 32", "max_batch_size: 2")
+                        .replace(f"store: {SQLITE}", f"store: {store}"), encoding="utf-8")
     content = project / "content" / "en"
     for old in content.glob("*.md"):
         old.unlink()
@@ -51,21 +83,80 @@ def crash_project(tmp_path: Path) -> Path:
     return project
 
 
+class Probe:
+    """A crash project and the test's own view of its store (SQLite file or PostgreSQL database),
+    read while `tilmech` processes write it."""
+
+    def __init__(self, project: Path, url: str) -> None:
+        self.project = project
+        self.sqlite = url.startswith("sqlite")
+        self.file = project / "tilmech.db"
+        self.url = f"sqlite:///{self.file}" if self.sqlite else url
+        self._engine: Engine | None = None
+
+    def count(self, query: Select[Any]) -> int:
+        """The count ``query`` selects; 0 while the store or its tables are not there yet."""
+        if self.sqlite and not self.file.exists():
+            return 0  # opening it would create it
+        if self._engine is None:  # SQLite: read-only, never the write lock the processes need
+            self._engine = create_engine(f"sqlite:///file:{self.file}?mode=ro&uri=true" if self.sqlite else self.url)
+        try:
+            with self._engine.connect() as conn:
+                return int(conn.execute(query).scalar_one())
+        except DBAPIError:  # not created yet
+            return 0
+
+    def committed_inputs(self) -> dict[str, set[str]]:
+        """Per language, the engine inputs whose output the store holds (translation memory)."""
+        out: dict[str, set[str]] = {lang: set() for lang in LANGS}
+        if self.sqlite and not self.file.exists():
+            return out
+        with self._store() as store, store.reading() as s:
+            for lang, source in s.execute(select(MemoryRow.lang, MemoryRow.source)):
+                out[lang].add(source)
+        return out
+
+    def assert_sound(self) -> None:
+        """`db check` is clean; no translation or memory entry twice; one history entry per version."""
+        with self._store() as store:
+            assert [str(f) for f in check_store(store)] == []
+            with store.reading() as s:
+                twice = s.execute(select(TranslationRow.segment_id, TranslationRow.lang)
+                                  .group_by(TranslationRow.segment_id, TranslationRow.lang)
+                                  .having(func.count() > 1)).all()
+                assert twice == []
+                remembered_twice = s.execute(select(MemoryRow.source_hash, MemoryRow.lang)
+                                             .group_by(MemoryRow.source_hash, MemoryRow.lang)
+                                             .having(func.count() > 1)).all()
+                assert remembered_twice == []
+                # every draft has its one history entry, written in the same transaction
+                entries = select(func.count()).where(HistoryRow.translation_id == TranslationRow.id) \
+                    .correlate(TranslationRow).scalar_subquery()
+                assert s.execute(select(TranslationRow.id).where(entries != TranslationRow.version)).all() == []
+
+    def _store(self) -> closing[Store]:
+        return closing(Store(self.url))
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+
+
+@pytest.fixture
+def probe(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Probe]:
+    """A crash project whose store is a SQLite file or a new database on the tests' PostgreSQL
+    (the parameter), and the test's view of that store."""
+    url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else SQLITE
+    view = Probe(crash_project(tmp_path, url), url)
+    yield view
+    view.close()
+
+
 @dataclass
 class Run:
     code: int | None  # None: killed
     output: str
     sent: list[tuple[str, str]]  # (lang, text) sent to the engine by this run
-
-
-def count(db: Path, sql: str) -> int:
-    if not db.exists():
-        return 0
-    try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
-            return int(conn.execute(sql).fetchone()[0])
-    except sqlite3.OperationalError:  # not created yet
-        return 0
 
 
 @pytest.fixture
@@ -107,132 +198,163 @@ def run_tilmech(project: Path, log: Path, *args: str, kill_when: Callable[[], bo
     return Run(None if killed else process.returncode, output, sent)
 
 
-def committed_inputs(db: Path) -> dict[str, set[str]]:
-    """Per language, the engine inputs whose output the store holds (translation memory)."""
-    with sqlite3.connect(db) as conn:
-        out: dict[str, set[str]] = {lang: set() for lang in LANGS}
-        for lang, source in conn.execute("SELECT lang, source FROM memory"):
-            out[lang].add(source)
-        return out
-
-
-def assert_store_sound(db: Path) -> None:
-    store = Store(f"sqlite:///{db}")
-    try:
-        assert check_store(store) == []
-    finally:
-        store.close()
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT count(*) - count(DISTINCT segment_id || lang) FROM translations").fetchone() == (0,)
-        assert conn.execute("SELECT count(*) - count(DISTINCT source_hash || lang) FROM memory").fetchone() == (0,)
-        # every draft has its one history entry, written in the same transaction
-        assert conn.execute("SELECT count(*) FROM translations t WHERE (SELECT count(*) FROM history h "
-                            "WHERE h.translation_id = t.id) != t.version").fetchone() == (0,)
+def logged(log: Path, kind: str) -> int:
+    """How many lines of ``kind`` ("change", "write") the runner logged so far."""
+    return log.read_text(encoding="utf-8").count(f'"{kind}"') if log.exists() else 0
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("probe", STORES, indirect=True)
 def test_translate_killed_at_several_points_finishes_the_job_without_translating_twice(
-        tmp_path: Path, prefect_api: dict[str, str]) -> None:
-    project = crash_project(tmp_path)
-    db, log = project / "tilmech.db", tmp_path / "engine.log"
+        probe: Probe, tmp_path: Path, prefect_api: dict[str, str]) -> None:
+    project, log = probe.project, tmp_path / "engine.log"
     segments = ARTICLES * (SENTENCES + 2)  # body sentences, title, summary
     total = segments * len(LANGS)
-    translations = "SELECT count(*) FROM translations"
+    # on PostgreSQL (slower to run) one kill before and one during the translation
+    thirds = (1, 2) if probe.sqlite else (3 / 2,)
+
+    def translated_at(n: float) -> Callable[[], bool]:
+        return lambda: probe.count(TRANSLATIONS) >= n
+
     kill_points: list[tuple[str, Callable[[], bool]]] = [
-        ("after ingest, before any translation", lambda: count(db, "SELECT count(*) FROM segments") > 0),
-        ("a third of the way", lambda: count(db, translations) >= total // 3),
-        ("two thirds of the way", lambda: count(db, translations) >= 2 * total // 3),
+        ("after ingest, before any translation", lambda: probe.count(SEGMENTS) > 0),
+        *[(f"{n:g} thirds of the way", translated_at(n * total // 3)) for n in thirds],
     ]
     sent_total = 0
     for name, point in kill_points:
-        before = committed_inputs(db) if db.exists() else {lang: set() for lang in LANGS}
+        before = probe.committed_inputs()
         run = run_tilmech(project, log, "translate", kill_when=point, env=prefect_api)
         assert run.code is None, f"{name}: the run ended before the kill point: {run.output}"
         sent_total += len(run.sent)
         # nothing the store had committed before this run was sent to the engine again
         assert not [(lang, text) for lang, text in run.sent if text in before[lang]], name
-        assert_store_sound(db)
-    before = committed_inputs(db)
-    done_before = count(db, translations)
-    assert 2 * total // 3 <= done_before < total
+        probe.assert_sound()
+    before = probe.committed_inputs()
+    done_before = probe.count(TRANSLATIONS)
+    assert thirds[-1] * total // 3 <= done_before < total
     final = run_tilmech(project, log, "translate", env=prefect_api)
     assert final.code == 0, final.output
     assert not [(lang, text) for lang, text in final.sent if text in before[lang]]
     assert len(final.sent) == total - done_before  # exactly what was missing, once
-    assert_store_sound(db)
-    assert count(db, translations) == total
-    assert count(db, "SELECT count(*) FROM segments WHERE active") == segments
+    probe.assert_sound()
+    assert probe.count(TRANSLATIONS) == total
+    assert probe.count(SEGMENTS.where(SegmentRow.active.is_(True))) == segments
     # what the killed runs lost: at most the batch each language had in flight (4 texts per batch of 8 here)
     assert sent_total + len(final.sent) - total <= len(kill_points) * len(LANGS) * 8
 
 
-def test_reviewer_edits_made_while_translate_runs_are_kept(tmp_path: Path, prefect_api: dict[str, str]) -> None:
-    project = crash_project(tmp_path)
-    db, log = project / "tilmech.db", tmp_path / "engine.log"
-    rt = load_runtime(project, "aida")
+@pytest.mark.slow  # each `tilmech publish` takes several seconds to start
+@pytest.mark.parametrize("probe", STORES, indirect=True)
+def test_publish_killed_at_several_points_keeps_the_served_release(probe: Probe, tmp_path: Path,
+                                                                   prefect_api: dict[str, str]) -> None:
+    """`tilmech publish` killed while it writes the release's files: the site still serves the release
+    before, whole; the store is untouched and sound; publishing again then switches to the new one."""
+    log, out = tmp_path / "engine.log", probe.project / "public"
+    rt = load_runtime(probe.project)
+    services.ingest(rt)
+    services.translate_language(rt, "ru", ["report-01", "report-02"])
+    services.review_approve(rt, "ru", article="report-01")
+    first = services.release_create(rt)
+    services.release_approve(rt, first.id)
+    files = services.publish(rt, first.id).files
+    services.review_approve(rt, "ru", article="report-02")
+    second = services.release_create(rt)
+    services.release_approve(rt, second.id)
+    rt.close()
+    releases = select(func.count()).select_from(ReleaseArticleRow)
+    frozen = probe.count(releases)
+
+    def wrote(n: int) -> bool:
+        return logged(log, "write") >= n
+
+    points = [("after the first file", 1), ("half-way through the files", files // 2)]
+    for name, written in points if probe.sqlite else points[1:]:  # on PostgreSQL (slower) one
+        run = run_tilmech(probe.project, log, "publish", str(second.id), kill_when=partial(wrote, written),
+                          env={**prefect_api, "SLOW_WRITE": "0.01"})
+        assert run.code is None, f"{name}: the publish ended before the kill point: {run.output}"
+        assert current_release(out) == first.id, name
+        assert verify_release(out, first.id) == [], name
+        assert not (out / "releases" / str(second.id)).exists(), name
+        probe.assert_sound()
+        assert probe.count(releases) == frozen
+    done = run_tilmech(probe.project, log, "publish", str(second.id), env=prefect_api)
+    assert done.code == 0, done.output
+    assert current_release(out) == second.id and verify_release(out, second.id) == []
+    assert (out / "releases" / str(second.id) / "ru" / "report-02.html").exists()
+    assert not list((out / "releases").glob(".*.staging-*"))  # what the killed runs left is gone
+    probe.assert_sound()
+
+
+@pytest.mark.parametrize("probe", SLOW_ON_POSTGRESQL, indirect=True)
+def test_reviewer_edits_made_while_translate_runs_are_kept(probe: Probe, tmp_path: Path,
+                                                          prefect_api: dict[str, str]) -> None:
+    log = tmp_path / "engine.log"
+    rt = load_runtime(probe.project, "aida")
     edited: dict[str, str] = {}
     drafted_then: list[int] = []
 
     def edit_while_running() -> bool:
         """Once some Russian drafts are committed, edit and approve them (the run goes on)."""
-        if edited or count(db, "SELECT count(*) FROM translations WHERE lang = 'ru'") < 10:
+        if edited or probe.count(TRANSLATIONS.where(TranslationRow.lang == "ru")) < 10:
             return False
         for item in services.review_list(rt, "ru")[:3]:
-            services.review_edit(rt, item.segment_id, "ru", f"Правка рецензента {item.position}.", item.version)
-            services.review_approve(rt, "ru", [item.segment_id])
-            edited[item.segment_id] = f"Правка рецензента {item.position}."
-        drafted_then.append(count(db, "SELECT count(*) FROM translations"))
+            text = f"Правка рецензента {item.position}."
+            services.review_edit(rt, item.segment_id, "ru", text, item.version)
+            services.review_approve(rt, "ru", [item.segment_id], acknowledge=FUNCTIONAL)
+            edited[item.segment_id] = text
+        drafted_then.append(probe.count(TRANSLATIONS))
         return False  # never kill: let the run finish
 
-    run = run_tilmech(project, log, "translate", kill_when=edit_while_running, env=prefect_api)
+    run = run_tilmech(probe.project, log, "translate", kill_when=edit_while_running, env=prefect_api)
     assert run.code == 0, run.output
     assert len(edited) == 3 and drafted_then[0] < ARTICLES * (SENTENCES + 2) * len(LANGS)  # while it ran
     for sid, text in edited.items():
         item = services.review_show(rt, sid, "ru").items[0]
         assert (item.text, item.state, item.version) == (text, "approved", 3)
-    assert_store_sound(db)
+    probe.assert_sound()
     rt.close()
 
 
-def test_approving_an_article_killed_midway_approves_nothing_then_everything(tmp_path: Path) -> None:
-    project = crash_project(tmp_path)
+@pytest.mark.parametrize("probe", SLOW_ON_POSTGRESQL, indirect=True)
+def test_approving_an_article_killed_midway_approves_nothing_then_everything(probe: Probe, tmp_path: Path) -> None:
     log = tmp_path / "engine.log"
-    rt = load_runtime(project)
+    rt = load_runtime(probe.project)
     services.ingest(rt)
     services.translate_language(rt, "ru", ["report-03"])
     rt.close()
-    db = project / "tilmech.db"
-    approved = "SELECT count(*) FROM translations WHERE state = 'approved'"
 
     def halfway() -> bool:
-        return log.exists() and log.read_text(encoding="utf-8").count('"change"') >= SENTENCES // 2
+        return logged(log, "change") >= SENTENCES // 2
 
-    killed = run_tilmech(project, log, "review", "approve", "--article", "report-03", "--lang", "ru",
+    killed = run_tilmech(probe.project, log, "review", "approve", "--article", "report-03", "--lang", "ru",
                          kill_when=halfway, env={"SLOW_CHANGE": "0.05"})
     assert killed.code is None
-    assert count(db, approved) == 0  # half of the approvals were made in the transaction: none is kept
-    assert_store_sound(db)
-    done = run_tilmech(project, log, "review", "approve", "--article", "report-03", "--lang", "ru")
+    assert probe.count(APPROVED) == 0  # half of the approvals were made in the transaction: none is kept
+    probe.assert_sound()
+    done = run_tilmech(probe.project, log, "review", "approve", "--article", "report-03", "--lang", "ru")
     assert done.code == 0, done.output
-    assert count(db, approved) == SENTENCES + 2
-    assert_store_sound(db)
+    assert probe.count(APPROVED) == SENTENCES + 2
+    probe.assert_sound()
 
 
 @pytest.fixture
-def translated(tmp_path: Path):  # type: ignore[no-untyped-def]
-    project = crash_project(tmp_path)
-    rt = load_runtime(project)
+def translated(probe: Probe) -> Iterator[Runtime]:
+    rt = load_runtime(probe.project)
     services.ingest(rt, ["report-01", "report-02"])
     services.translate_language(rt, "ru", ["report-01", "report-02"])
     yield rt
     rt.close()
 
 
-def _snapshot(rt) -> list[tuple[object, ...]]:  # type: ignore[no-untyped-def]
-    with sqlite3.connect(rt.settings.root / "tilmech.db") as conn:
-        return conn.execute("SELECT t.id, t.text, t.state, t.version, (SELECT count(*) FROM history h WHERE "
-                            "h.translation_id = t.id), (SELECT count(*) FROM releases) FROM translations t "
-                            "ORDER BY t.id").fetchall()
+def _snapshot(rt: Runtime) -> list[tuple[object, ...]]:
+    """Every translation (text, state, version, its number of history entries) and the number of releases."""
+    entries = select(func.count()).where(HistoryRow.translation_id == TranslationRow.id) \
+        .correlate(TranslationRow).scalar_subquery()
+    releases = select(func.count()).select_from(ReleaseRow).scalar_subquery()
+    with rt.store.reading() as s:
+        return [tuple(row) for row in s.execute(
+            select(TranslationRow.id, TranslationRow.text, TranslationRow.state, TranslationRow.version, entries,
+                   releases).order_by(TranslationRow.id))]
 
 
 def _fail_on_call(monkeypatch: pytest.MonkeyPatch, name: str, n: int) -> None:
@@ -241,7 +363,7 @@ def _fail_on_call(monkeypatch: pytest.MonkeyPatch, name: str, n: int) -> None:
     original = getattr(services, name)
     calls = [0]
 
-    def failing(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def failing(*args: Any, **kwargs: Any) -> Any:
         calls[0] += 1
         if calls[0] == n:
             raise OSError("disk I/O error (injected)")
@@ -252,15 +374,20 @@ def _fail_on_call(monkeypatch: pytest.MonkeyPatch, name: str, n: int) -> None:
             monkeypatch.setattr(module, name, failing)
 
 
-def test_an_article_approval_that_fails_midway_changes_nothing(translated, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("probe", STORES, indirect=True)
+def test_an_article_approval_that_fails_midway_changes_nothing(probe: Probe, translated: Runtime,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     before = _snapshot(translated)
     _fail_on_call(monkeypatch, "approve_translation", 5)
     with pytest.raises(OSError):
         services.review_approve(translated, "ru", article="report-01")
     assert _snapshot(translated) == before
+    probe.assert_sound()
 
 
-def test_an_xliff_import_that_fails_midway_changes_nothing(translated, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("probe", STORES, indirect=True)
+def test_an_xliff_import_that_fails_midway_changes_nothing(probe: Probe, translated: Runtime,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     exported = services.xliff_export(translated, "report-01", "ru", "1.2")
     edited = exported.replace("[", "[Правка ").replace("<trans-unit ", '<trans-unit approved="yes" ')
     before = _snapshot(translated)
@@ -271,16 +398,19 @@ def test_an_xliff_import_that_fails_midway_changes_nothing(translated, monkeypat
     monkeypatch.undo()
     outcomes = services.xliff_import(translated, edited, "report-01.ru.xlf")  # the same import, whole
     assert {o.outcome for o in outcomes} == {"edited+approved"}
+    probe.assert_sound()
 
 
-def test_a_release_that_fails_midway_leaves_no_release(translated, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("probe", STORES, indirect=True)
+def test_a_release_that_fails_midway_leaves_no_release(probe: Probe, translated: Runtime,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     services.review_approve(translated, "ru", article="report-01")
     before = _snapshot(translated)
-    originals = {"read_text": Path.read_text, "read_bytes": Path.read_bytes}
+    originals: dict[str, Callable[..., Any]] = {"read_text": Path.read_text, "read_bytes": Path.read_bytes}
     reads = [0]
 
-    def failing(name: str):  # type: ignore[no-untyped-def]
-        def read(self: Path, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def failing(name: str) -> Callable[..., Any]:
+        def read(self: Path, *args: Any, **kwargs: Any) -> Any:
             if self.name == "report-05.md" and self.parent.name == "en":
                 reads[0] += 1
                 if reads[0] == 2:  # read once to list the articles, then again inside the transaction
@@ -293,19 +423,19 @@ def test_a_release_that_fails_midway_leaves_no_release(translated, monkeypatch: 
     with pytest.raises(OSError):
         services.release_create(translated)
     assert _snapshot(translated) == before
-    with sqlite3.connect(translated.settings.root / "tilmech.db") as conn:
-        assert conn.execute("SELECT (SELECT count(*) FROM release_sources) + (SELECT count(*) FROM "
-                            "release_articles)").fetchone() == (0,)
+    frozen = select(func.count()).select_from(ReleaseSourceRow)
+    assert probe.count(frozen) + probe.count(select(func.count()).select_from(ReleaseArticleRow)) == 0
     monkeypatch.undo()
     assert services.release_create(translated).locales["ru"] == ("report-01",)
+    probe.assert_sound()
 
 
-def test_concurrent_saves_of_one_segment_keep_exactly_one(translated) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("probe", STORES, indirect=True)
+def test_concurrent_saves_of_one_segment_keep_exactly_one(probe: Probe, translated: Runtime) -> None:
     """Two reviewers save the same version at once: one wins, the other gets a conflict, nothing is lost."""
     from concurrent.futures import ThreadPoolExecutor
 
     from tilmech.errors import Conflict
-    from tilmech.runtime import Runtime
 
     item = services.review_list(translated, "ru")[0]
     runtimes = [Runtime(translated.settings, name) for name in ("aida", "bakyt")]
@@ -329,3 +459,4 @@ def test_concurrent_saves_of_one_segment_keep_exactly_one(translated) -> None:  
         assert after.history["ru"][-1].after_text == after.items[0].text
     for rt in runtimes:
         rt.close()
+    probe.assert_sound()

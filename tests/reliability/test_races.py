@@ -1,14 +1,17 @@
 """Races on both stores: two saves of the same version, an approval racing an edit, two article
-and two bulk approvals at once, and the same saves through the real server (two processes).
+and two bulk approvals at once, two syncs of the same new content, and the same saves through the
+real server (two processes).
 
 Each round starts its contenders together (a barrier). Exactly one of two writes of the same
 version wins; the other hears 409 (:class:`Conflict`) and nothing is lost. Two approvals of a whole
-article: the second waits for the first and finds the segments approved (it counts 0). After the
+article: the second waits for the first and finds the segments approved (it counts 0). Two syncs
+of the same new content: the second finds it stored (no article or segment twice). After the
 rounds `tilmech db check` is clean (one history entry per version).
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -21,6 +24,7 @@ import pytest
 
 from tilmech import services
 from tilmech.errors import Conflict
+from tilmech.qa import CHECKS, Severity
 from tilmech.runtime import Runtime, load_runtime
 from web_support import PASSWORD, served
 
@@ -30,6 +34,9 @@ HELD = ("needs-work",)  # the state the rounds below reopen segments in
 STORES = ["sqlite", "postgresql"]
 # 50 rounds on PostgreSQL take over 10 s on a busy machine
 RACES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)]
+# the approvals below acknowledge every functional finding (the short texts of the rounds have some):
+# what is raced is the approval, not the QA
+ACKNOWLEDGE = tuple(code for code, check in CHECKS.items() if check.severity is Severity.FUNCTIONAL)
 
 
 @pytest.fixture
@@ -118,7 +125,8 @@ def test_an_approval_racing_an_edit_of_the_same_version(rt: Runtime, tilmech) ->
             current = services.review_edit(rt, item.segment_id, "ru", f"Черновик {n}.", current.version)
         version, text = current.version, f"Правка {n} после прочтения."
         results = race(partial(services.review_edit, rt, item.segment_id, "ru", text, version),
-                       partial(services.review_approve, rt, "ru", [item.segment_id], expected_version=version))
+                       partial(services.review_approve, rt, "ru", [item.segment_id], expected_version=version,
+                               acknowledge=ACKNOWLEDGE))
         kinds = [kind(r) for r in results]
         now = services.review_show(rt, item.segment_id, "ru").items[0]
         edited_won = kinds == ["ok", "conflict"] and now.state == "draft" and now.text == text
@@ -141,7 +149,8 @@ def test_two_article_approvals_approve_each_segment_once(rt: Runtime, tilmech) -
     bad: list[tuple[int, list[Any]]] = []
     for n in range(ROUNDS):
         ids = _reopen(rt, SEED)
-        results = race(*[partial(services.review_approve, rt, "ru", article=SEED, include=HELD)] * 2)
+        results = race(*[partial(services.review_approve, rt, "ru", article=SEED, include=HELD,
+                                 acknowledge=ACKNOWLEDGE)] * 2)
         if sorted(results, key=str) != [0, len(ids)]:  # the second waits and finds them approved
             bad.append((n, [r if isinstance(r, int) else kind(r) for r in results]))
     assert not bad, f"{len(bad)} of {ROUNDS} rounds did not approve each segment once: {bad[:5]}"
@@ -162,6 +171,89 @@ def test_two_bulk_approvals_approve_each_segment_once(rt: Runtime, tilmech) -> N
         if counts != [0, len(eligible)]:
             bad.append((n, [len(r.approved) if isinstance(r, services.BulkApproval) else kind(r) for r in results]))
     assert not bad, f"{len(bad)} of {ROUNDS} rounds did not approve each segment once: {bad[:5]}"
+    assert_store_sound(rt, tilmech)
+
+
+def _write_round(content: Path, n: int) -> None:
+    """New content for round ``n``: a new article, and the last sentence of round n-1's article edited."""
+    def article(m: int, last: str) -> str:
+        return (f"---\ntitle: Race report {m}\ndate: 2024-02-{m % 28 + 1:02d}\nsummary: Round {m} of the syncs.\n"
+                f"---\n\nRound {m} opened {m + 2} classrooms.\n\nRound {m} trained {m + 30} teachers.\n\n{last}\n")
+
+    (content / f"race-{n:02d}.md").write_text(article(n, f"Round {n} ends here."), encoding="utf-8")
+    if n:
+        (content / f"race-{n - 1:02d}.md").write_text(article(n - 1, f"Round {n - 1} was edited in round {n}."),
+                                                      encoding="utf-8")
+
+
+@pytest.mark.parametrize("rt", RACES, indirect=True)
+def test_two_ingests_of_the_same_content_record_it_once(rt: Runtime, tilmech) -> None:  # type: ignore[no-untyped-def]
+    """The first step of two syncs (two processes: each its own connections) started together on the
+    same new and edited articles: both finish, each new segment is stored once, the edited one retired once."""
+    from sqlalchemy import func, select
+
+    from tilmech.store import ArticleRow, SegmentRow
+
+    content = rt.settings.content_dir
+    contenders = [Runtime(rt.settings, name) for name in ("sync-1", "sync-2")]
+    bad: list[tuple[int, Any]] = []
+    try:
+        for n in range(ROUNDS):
+            _write_round(content, n)
+            results = race(*[partial(services.ingest, c) for c in contenders])
+            if not all(isinstance(r, services.IngestReport) for r in results):
+                bad.append((n, [kind(r) for r in results]))
+                continue
+            new = sorted(r.new_segments for r in results)
+            retired = sorted(r.retired_segments for r in results)
+            with rt.store.reading() as s:
+                articles = s.scalar(select(func.count()).select_from(ArticleRow))
+                twice = s.execute(select(SegmentRow.article, SegmentRow.position).where(SegmentRow.active.is_(True))
+                                  .group_by(SegmentRow.article, SegmentRow.position).having(func.count() > 1)).all()
+            again = services.ingest(rt)  # the store holds the content: nothing left to do
+            outcome = (new, retired, articles, twice, again.new_segments, again.retired_segments)
+            if outcome != ([0, 6 if n else 5], [0, 1 if n else 0], len(list(content.glob("*.md"))), [], 0, 0):
+                bad.append((n, outcome))
+    finally:
+        for c in contenders:
+            c.close()
+    assert not bad, f"{len(bad)} of {ROUNDS} rounds did not record the new content once: {bad[:5]}"
+    assert_store_sound(rt, tilmech)
+
+
+@pytest.mark.slow  # each `tilmech sync` takes several seconds to start
+@pytest.mark.parametrize("rt", STORES, indirect=True)
+def test_two_tilmech_syncs_at_once_translate_each_segment_once(rt: Runtime, prefect_server: None, tilmech) -> None:  # type: ignore[no-untyped-def]
+    """Two `tilmech sync` processes started together on a new and an edited article: both succeed; each
+    new segment is stored once and drafted once in each language; a third sync finds nothing to do."""
+    import subprocess
+    import sys
+
+    from prefect.settings import get_current_settings
+    from sqlalchemy import func, select
+
+    from tilmech.store import SegmentRow, TranslationRow
+
+    root = rt.settings.root
+    command = [str(Path(sys.executable).with_name("tilmech")), "--project", str(root), "--user", "elena", "sync"]
+    env = {**os.environ, "PREFECT_API_URL": str(get_current_settings().api.url)}
+    services.ingest(rt)
+    for code in ("ky", "zh"):  # only the new content is left to translate
+        services.translate_language(rt, code)
+    for n in range(2):
+        _write_round(rt.settings.content_dir, n)
+    syncs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+             for _ in range(2)]
+    outputs = [p.communicate(timeout=300)[0] for p in syncs]
+    assert [p.returncode for p in syncs] == [0, 0], outputs
+    with rt.store.reading() as s:
+        active = s.scalar(select(func.count()).select_from(SegmentRow).where(SegmentRow.active.is_(True)))
+        drafted = s.execute(select(TranslationRow.lang, func.count()).join(
+            SegmentRow, SegmentRow.id == TranslationRow.segment_id).where(SegmentRow.active.is_(True))
+            .group_by(TranslationRow.lang)).all()
+    assert dict(drafted) == {code: active for code in ("ru", "ky", "zh")}
+    again = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert again.returncode == 0 and "nothing to translate" in again.stdout, again
     assert_store_sound(rt, tilmech)
 
 
@@ -267,6 +359,6 @@ def test_many_translations_are_locked_in_chunks(rt: Runtime, monkeypatch: pytest
     ids = _reopen(rt, SEED)
     assert len(ids) > 3
     assert {i.state for i in services.review_list(rt, "ru", article=SEED)} == {"needs-work"}
-    assert services.review_approve(rt, "ru", article=SEED, include=HELD) == len(ids)
+    assert services.review_approve(rt, "ru", article=SEED, include=HELD, acknowledge=ACKNOWLEDGE) == len(ids)
     assert {i.state for i in services.review_list(rt, "ru", article=SEED)} == {"approved"}
     assert_store_sound(rt, tilmech)

@@ -76,6 +76,9 @@ def ingest(rt: Runtime, slugs: Sequence[str] | None = None) -> IngestReport:
             articles = [load_article(path, settings.root, files[path.stem])
                         for path in changed[first : first + CHUNK_ARTICLES]]
             with rt.store.session() as s:
+                # one ingest at a time (two syncs at once): the second reads what the first stored,
+                # and adds none of it again (SQLite: the write lock its transaction began with)
+                rt.store.lock(s, "ingest")
                 unchanged = unchanged_articles(s, articles)
                 edited = [a for a in articles if a.slug not in unchanged]
                 docs = segment_documents(s, edited)  # their unchanged paragraphs cut as stored
