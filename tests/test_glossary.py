@@ -181,6 +181,8 @@ CASES: dict[str, tuple[str, tuple[str, ...]]] = {
                                ("'KNU'", "'knu-acronym'", "'knu' at glossary/same-english-form.yaml:2",
                                 "keep it in one term")),
     "invalid-yaml.yaml": ("glossary/invalid-yaml.yaml:6: invalid YAML", ()),
+    "kept-and-translated.yaml": ("glossary/kept-and-translated.yaml:2: terms[0]: ",
+                                 ("ru: both kept as written (dnt) and translated: choose one",)),
 }
 
 
@@ -236,3 +238,63 @@ def test_spelling_variants_of_a_term_match(tmp_path: Path) -> None:
     matcher = TermMatcher(load_glossary(tmp_path))
     text = "Two Smart Classrooms, one smart-classroom and a {1}Smart\u00a0Classroom{/1}."
     assert [m.text for m in matcher.find(text)] == ["Smart Classrooms", "smart-classroom", "Smart\u00a0Classroom"]
+
+
+# -- term extraction: `tilmech glossary suggest` -----------------------------------------------------------
+
+
+def test_glossary_suggest_proposes_new_terms_and_writes_them_as_proposed(tmp_path, tilmech) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import shutil
+
+    from conftest import DATA, make_project
+
+    project = make_project(tmp_path / "project", engine="pseudo", extra_articles=False)
+    for old in (project / "content" / "en").glob("*.md"):
+        old.unlink()
+    shutil.copy(DATA / "articles-suggest.md", project / "content" / "en" / "partners.md")
+    shown = tilmech("--project", project, "glossary", "suggest", "--json")
+    assert shown.code == 0
+    found = {c["text"]: c for c in json.loads(shown.out)}
+    # an acronym with its expansion (counted together), a person, organisations and names seen twice
+    assert found["Kyrgyz State Technical University"]["acronym"] == "KSTU"
+    assert (found["Kyrgyz State Technical University"]["kind"], found["Kyrgyz State Technical University"]["count"]) \
+        == ("expansion", 5)  # the summary, the body with "(KSTU)" once, and KSTU three times
+    assert (found["Aigul Toktosunova"]["kind"], found["Aigul Toktosunova"]["count"]) == ("person", 2)
+    assert found["Osh State University"]["count"] == 3
+    assert found["Central Asia Education Forum"]["count"] == 2
+    assert "Prof. Aigul Toktosunova, Rector of KSTU, thanked UNESCO-ICHEI for its support." in \
+        found["Aigul Toktosunova"]["examples"]
+    # not proposed: what the term base holds, phrases seen once, parts of a longer candidate
+    assert not {"Kyrgyz National University", "UNESCO-ICHEI", "KSTU", "Rector", "Central Asia"} & set(found)
+    assert found["Osh"]["count"] == 4  # the city: alone once, and in "Osh State University"
+    # --min-count 1 shows the ones seen once too
+    once = tilmech("--project", project, "glossary", "suggest", "--min-count", "1", "--json")
+    assert "Rector of KSTU" in {c["text"] for c in json.loads(once.out)}
+
+    written = tilmech("--project", project, "glossary", "suggest", "--write")
+    assert written.code == 0 and f"wrote {len(found)} proposed terms to" in written.err
+    assert "Kyrgyz State Technical University (KSTU)" in written.out
+    proposed = (project / "glossary" / "proposed.yaml").read_text(encoding="utf-8")
+    assert "status: proposed" in proposed and "variants:\n  - KSTU" in proposed
+    from tilmech.glossary import TermMatcher, load_glossary
+
+    glossary = load_glossary(project / "glossary")
+    term = next(t for t in glossary.terms if t.en == "Kyrgyz State Technical University")
+    assert (term.status, term.enforced, term.pos) == ("proposed", False, "organization")
+    # a proposed term is a hint: not enforced, not checked
+    assert TermMatcher(glossary).verify("KSTU opened a classroom.", "КГТУ открыл класс.", "ru") == []
+    again = tilmech("--project", project, "glossary", "suggest", "--json")
+    assert json.loads(again.out) == []  # all in the term base now
+
+
+def test_suggest_keeps_a_title_whose_for_takes_a_list_whole() -> None:
+    from tilmech.glossary import TermMatcher, load_glossary
+    from tilmech.glossary.suggest import suggest_terms
+
+    matcher = TermMatcher(load_glossary(ROOT / "glossary"))
+    sentences = ["Prof. Irina Dmitrienko, Vice Rector for Innovation, Digitization, and Strategy Development of KNU, "
+                 "spoke first.", "The Vice Rector for Innovation, Digitization, and Strategy Development of KNU "
+                 "closed the meeting."]
+    found = [(c.text, c.count) for c in suggest_terms(sentences, matcher)]
+    assert found == [("Vice Rector for Innovation, Digitization, and Strategy Development", 2)]

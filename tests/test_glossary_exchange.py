@@ -149,3 +149,50 @@ def test_csv_cells_never_start_a_formula_and_come_back_unchanged(pseudo_project:
     assert again.out.splitlines()[:2] == ["added 0", "changed 0"]
     term = load_glossary(pseudo_project / "glossary", pseudo_project).get("formula")
     assert term is not None and (term.en, term.translations["ru"].term) == ("=1+2", "-Формула")
+
+
+# -- do-not-translate in some languages only -----------------------------------------------------
+
+EXTRA = load_glossary(DATA / "glossary-extra", ROOT).terms
+
+
+def test_per_language_dnt_round_trips_through_tbx_csv_and_yaml_without_loss() -> None:
+    from tilmech.glossary import read_glossary
+
+    kept = next(t for t in EXTRA if t.id == "ichei-centre")
+    assert (kept.dnt, kept.kept, kept.rendering("ru"), kept.rendering("zh")) == (
+        False, ("ru", "ky"), "ICHEI Centre", "高等教育创新中心")
+    assert _bare(read_tbx(write_tbx(EXTRA, LANGS), "x.tbx")) == _bare(EXTRA)
+    assert _bare(read_csv(write_csv(EXTRA, LANGS), "x.csv")) == _bare(EXTRA)
+    assert _bare(read_glossary(write_yaml(EXTRA), "x.yaml")) == _bare(EXTRA)
+
+
+def test_a_tbx_that_keeps_the_english_term_in_some_languages_keeps_them_on_import() -> None:
+    """Another tool's TBX: the languages whose term equals the English one are do-not-translate there."""
+    (term,) = read_tbx((DATA / "tbx" / "per-language-dnt.tbx").read_text(encoding="utf-8"), "p.tbx")
+    assert (term.dnt, term.kept, term.allowed("ru"), term.allowed("zh")) == (
+        False, ("ru", "ky"), ("ICHEI Centre",), ("高等教育创新中心",))
+    assert term.forbidden == {"ru": ("Центр ИЧЕИ",)}
+    # and a transliteration or a missing term is found there after the import
+    from tilmech.glossary import Glossary, TermMatcher
+
+    matcher = TermMatcher(Glossary((term,), "x"))
+    assert [i.code for i in matcher.verify("The ICHEI Centre opened.", "Центр ИЧЕИ открылся.", "ru")] == [
+        "term-forbidden"]
+    assert [i.code for i in matcher.verify("The ICHEI Centre opened.", "Центр открылся.", "ky")] == ["term-missing"]
+
+
+def test_translate_toolkit_reads_the_per_language_export() -> None:
+    store = tbx.tbxfile.parsestring(write_tbx(EXTRA, LANGS).encode("utf-8"))
+    units = {u.getid(): u for u in store.units}
+    assert units["ichei-centre"].source == "ICHEI Centre"
+    assert units["ichei-centre"].target == "ICHEI Centre"  # its first target language, Russian, keeps it
+    assert units["smart-classroom"].target == "смарт-класс"
+
+
+def test_a_language_kept_and_translated_at_once_is_refused() -> None:
+    from tilmech.errors import ConfigError
+    from tilmech.glossary import read_glossary
+
+    with pytest.raises(ConfigError, match=r"g.yaml:2: terms\[0\]: ru: both kept as written"):
+        read_glossary("terms:\n  - id: x\n    en: X\n    dnt: [ru]\n    translations: {ru: Икс}\n", "g.yaml")

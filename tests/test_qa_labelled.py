@@ -23,14 +23,26 @@ from tilmech.runtime import load_runtime
 ROOT = Path(__file__).resolve().parents[1]
 SEED = "smart-classroom-kyrgyzstan"
 PAIRS = yaml.safe_load((DATA / "qa" / "labelled.yaml").read_text(encoding="utf-8"))["pairs"]
+# the classes of problems the set must hold, each with correct and incorrect pairs
+CLASSES = ("markdown-pair", "link-target", "zh-date", "inflected-month", "number-words", "script-in-chinese")
 
 
 @pytest.fixture(scope="module")
 def results() -> list[tuple[dict[str, object], set[str]]]:
+    """Each pair checked as `tilmech qa verify` checks it (``markdown: true``: both parsed as Markdown)."""
     matcher = TermMatcher(load_glossary(ROOT / "glossary"))
     return [(pair, {f.code for f in check_pair(str(pair["source"]), str(pair["target"]),
-                                                get_language(str(pair["lang"])), matcher)})
+                                                get_language(str(pair["lang"])), matcher,
+                                                markdown=bool(pair.get("markdown")))})
             for pair in PAIRS]
+
+
+def test_the_labelled_set_has_150_pairs_and_every_class_correct_and_incorrect() -> None:
+    assert len(PAIRS) >= 150
+    for name in CLASSES:
+        mine = [p for p in PAIRS if p.get("class") == name]
+        assert [p for p in mine if p["expect"]] and [p for p in mine if not p["expect"]], name
+    assert {p.get("class") for p in PAIRS} <= {None, *CLASSES}
 
 
 def test_the_labelled_set_has_80_pairs_or_more_in_every_language() -> None:

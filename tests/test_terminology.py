@@ -3,21 +3,39 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import DATA, ROOT
-from tilmech.glossary import TermMatcher, load_glossary
+from conftest import DATA, ROOT, make_project
+from tilmech.glossary import Glossary, TermMatcher, load_glossary
 from tilmech.glossary.morphology import Case, inflect
 
 LABELLED = yaml.safe_load((DATA / "glossary-verify.yaml").read_text(encoding="utf-8"))
+# the classes of term problems the labelled set must hold, each with correct and incorrect pairs
+CLASSES = ("dnt-per-language", "forbidden-everywhere", "abbreviation", "generic-part", "ru-plural", "ru-two-case",
+           "ky-plural", "ky-possessive", "ky-relative-locative")
+
+
+def labelled_glossary() -> Glossary:
+    """The project's term base and the terms the labelled set adds (tests/data/glossary-extra/)."""
+    project, extra = load_glossary(ROOT / "glossary", ROOT), load_glossary(DATA / "glossary-extra", ROOT)
+    return Glossary(project.terms + extra.terms, project.version + extra.version)
 
 
 @pytest.fixture(scope="module")
 def matcher() -> TermMatcher:
-    return TermMatcher(load_glossary(ROOT / "glossary", ROOT))
+    return TermMatcher(labelled_glossary())
+
+
+def test_labelled_set_has_150_pairs_and_every_class_correct_and_incorrect() -> None:
+    assert len(LABELLED) >= 150
+    for name in CLASSES:
+        mine = [item for item in LABELLED if item.get("class") == name]
+        assert [i for i in mine if i["expect"]] and [i for i in mine if not i["expect"]], name
+    assert {item.get("class") for item in LABELLED} <= {None, *CLASSES}
 
 
 def _expected(item: dict) -> set[tuple[str, str]]:
@@ -127,7 +145,9 @@ def test_verify_command_exit_codes_and_jsonl(tilmech, tmp_path: Path) -> None:  
     pairs = tmp_path / "pairs.jsonl"
     pairs.write_text("\n".join(json.dumps({k: item[k] for k in ("lang", "source", "target")}, ensure_ascii=False)
                                for item in LABELLED) + "\n", encoding="utf-8")
-    many = tilmech("--project", ROOT, "glossary", "verify", "--jsonl", pairs)
+    project = make_project(tmp_path / "project", extra_articles=False)  # with the labelled set's extra terms
+    shutil.copy(DATA / "glossary-extra" / "terms.yaml", project / "glossary" / "extra.yaml")
+    many = tilmech("--project", project, "glossary", "verify", "--jsonl", pairs)
     results = [json.loads(line) for line in many.out.splitlines()]
     assert many.code == 1 and len(results) == len(LABELLED)
     for item, result in zip(LABELLED, results, strict=True):
@@ -220,3 +240,47 @@ def test_the_russian_dictionaries_load_once_in_the_background_while_a_caller_wai
     assert made == ["tilmech-morphology"] and [analyser] == morphology._MORPH
     morphology.load_in_background("ru")  # loaded: no second thread
     assert made == ["tilmech-morphology"]
+
+
+# -- enforcement in MT of the inflector's former gaps ---------------------------------------------------
+
+
+@pytest.mark.parametrize(("english", "model_output", "lang", "expected"), [
+    # Russian: "в" + accusative of direction when the English says "to"; "с" + genitive for "from"
+    ("The delegation went to Kyrgyz National University.", "Делегация отправилась в {1}.", "ru",
+     "Делегация отправилась в Кыргызский национальный университет."),
+    ("The delegation worked at Kyrgyz National University.", "Делегация работала в {1}.", "ru",
+     "Делегация работала в Кыргызском национальном университете."),
+    ("The news came from Kyrgyz National University.", "Новость пришла с {1}.", "ru",
+     "Новость пришла с Кыргызского национального университета."),
+    ("UNESCO-ICHEI works with Kyrgyz National University.", "{1} работает с {2}.", "ru",
+     "UNESCO-ICHEI работает с Кыргызским национальным университетом."),
+    # Russian plurals of a common noun
+    ("Lessons in the Smart Classrooms are recorded.", "Занятия в {1} записываются.", "ru",
+     "Занятия в смарт-классах записываются."),
+    ("Teachers of the Smart Classrooms met.", "Встретились преподаватели из {1}.", "ru",
+     "Встретились преподаватели из смарт-классов."),
+    # Kyrgyz: plural, possessives of the 1st and 2nd person, the relative-locative, on names and acronyms
+    ("Smart Classrooms change learning.", "{1}лар окууну өзгөртөт.", "ky", "акылдуу класстар окууну өзгөртөт."),
+    ("Our Kyrgyz National University is proud.", "Биздин {1}быз сыймыктанат.", "ky",
+     "Биздин Кыргыз улуттук университетибиз сыймыктанат."),
+    ("Welcome to your Kyrgyz National University!", "{1}ңизге кош келиңиз!", "ky",
+     "Кыргыз улуттук университетиңизге кош келиңиз!"),
+    ("The Smart Classroom at Kyrgyz National University has 40 seats.", "{2}дагы {1}та 40 орун бар.", "ky",
+     "Кыргыз улуттук университетиндеги акылдуу класста 40 орун бар."),
+    ("The Smart Classroom at KNU has 40 seats.", "{2}даги {1}та 40 орун бар.", "ky",
+     "КУУдагы акылдуу класста 40 орун бар."),
+    ("Partners at UNESCO joined.", "{1}дагы өнөктөштөр катышты.", "ky", "ЮНЕСКОдогу өнөктөштөр катышты."),
+    ("Experts at UNESCO-ICHEI prepared the course.", "{1}деги эксперттер курсту даярдашты.", "ky",
+     "UNESCO-ICHEIдеги эксперттер курсту даярдашты."),
+    # per-language do-not-translate: kept in Russian, rendered in Chinese
+    ("The ICHEI Centre hosted the seminar.", "Семинар провёл {1}.", "ru", "Семинар провёл ICHEI Centre."),
+    ("The ICHEI Centre hosted the seminar.", "研讨会由{1}主办。", "zh", "研讨会由高等教育创新中心主办。"),
+])
+def test_enforcement_fills_the_former_gaps(matcher: TermMatcher, english: str, model_output: str, lang: str,
+                                           expected: str) -> None:
+    protected = matcher.protect(english, lang)
+    restored = matcher.restore(model_output, protected, lang)
+    assert restored.text == expected
+    assert restored.uncertain == () and restored.lost == ()
+    assert matcher.verify(english, restored.text, lang) == []  # and the verifier accepts what MT wrote

@@ -1,4 +1,4 @@
-"""Term bases: `tilmech glossary verify`, `export`, `import`, `check`, `stats`."""
+"""Term bases: `tilmech glossary verify`, `export`, `import`, `check`, `stats`, `suggest`."""
 
 from __future__ import annotations
 
@@ -114,3 +114,39 @@ def glossary_stats(ctx: Context) -> None:
     click.echo(f"never seen in content: {len(data.unused)}" + (f" ({', '.join(data.unused)})" if data.unused else ""))
     for lang, term, code, count in data.violations[:20]:
         click.echo(f"{count:>5}  {lang}  {term}  {code}")
+
+
+@glossary.command("suggest")
+@click.option("--min-count", default=2, show_default=True, metavar="N",
+              help="Propose a candidate seen N times or more.")
+@click.option("--limit", default=50, show_default=True, metavar="N", help="How many candidates to show (and write).")
+@click.option("--write", is_flag=True,
+              help="Add the candidates to glossary/proposed.yaml as status: proposed entries.")
+@click.option("--json", "as_json", is_flag=True, help="The candidates as JSON.")
+@pass_ctx
+def glossary_suggest(ctx: Context, min_count: int, limit: int, write: bool, as_json: bool) -> None:
+    """Candidate terms from content/en/ not in the term base yet: acronyms with their expansions,
+    people, organisations, other proper-noun phrases, with counts and an example sentence."""
+    import json
+
+    from ..services import glossary_suggest as suggest
+
+    report = suggest(ctx.runtime, min_count=min_count, limit=limit, write=write)
+    if as_json:
+        click.echo(json.dumps([c.to_dict() for c in report.candidates], ensure_ascii=False, indent=2))
+    else:
+        for c in report.candidates:
+            name = f"{c.text} ({c.acronym})" if c.acronym else c.text
+            click.echo(f"{c.count:>4}  {c.kind:<12}  {name}")
+            click.echo(f"      e.g. {_around(c.examples[0], c.text)}")
+    err(f"{len(report.candidates)} candidates" + (f"; wrote {len(report.written)} proposed terms to {report.file}"
+                                                   if report.written else ""))
+
+
+def _around(sentence: str, text: str, width: int = 100) -> str:
+    """The part of ``sentence`` around ``text``, some ``width`` characters."""
+    if len(sentence) <= width:
+        return sentence
+    at = max(sentence.find(text), 0)
+    start = max(0, min(at - (width - len(text)) // 2, len(sentence) - width))
+    return ("…" if start else "") + sentence[start : start + width].strip() + ("…" if start + width < len(sentence) else "")

@@ -6,13 +6,15 @@ TBX mapping:
 * ``administrativeStatus``: ``preferredTerm-admn-sts`` → the rendering, ``admittedTerm-admn-sts``
   → an allowed alternative (an English variant in the English ``langSet``),
   ``deprecatedTerm-admn-sts`` and ``supersededTerm-admn-sts`` → forbidden;
-* a concept whose target term equals the English term is do-not-translate;
+* a language whose only target term equals the English term keeps it as written (do-not-translate
+  in that language); a concept kept in every language it lists is do-not-translate everywhere;
 * ``partOfSpeech`` and a ``note`` are kept; what TBX-Basic has no field for (our part-of-speech
   detail, status, case sensitivity, declinability) travels in ``x-tilmech-*`` data
   categories that other tools ignore, so a round trip loses nothing.
 
 CSV: a header row, one row per term, ``|`` between the items of a list:
-``id, en, variants, dnt, pos, status, case_sensitive, note`` then per language
+``id, en, variants, dnt, pos, status, case_sensitive, note`` (``dnt``: ``yes``, ``no`` or the
+languages that keep the term as written, ``ru|ky``) then per language
 ``<lang>, <lang>_allowed, <lang>_forbidden, <lang>_declinable, <lang>_note``.
 A cell that a spreadsheet would run as a formula (it starts with ``=``, ``+``, ``-``, ``@``, a tab
 or a carriage return) is written with a ``'`` before it, as OWASP recommends against CSV
@@ -58,6 +60,8 @@ def write_yaml(terms: Sequence[Term]) -> str:
             entry["status"] = t.status
         if t.dnt:
             entry["dnt"] = True
+        elif t.kept:
+            entry["dnt"] = list(t.kept)
         if t.translations:
             translations: dict[str, object] = {}
             for code, r in sorted(t.translations.items(), key=lambda kv: _lang_order(kv[0])):
@@ -102,7 +106,8 @@ def write_tbx(terms: Sequence[Term], languages: Sequence[str]) -> str:
     for t in terms:
         entry = ET.SubElement(body, "termEntry", {"id": t.id})
         for kind, value in (("x-tilmech-pos", t.pos), ("x-tilmech-status", t.status),
-                            ("x-tilmech-case-sensitive", "yes" if t.case_sensitive else "no")):
+                            ("x-tilmech-case-sensitive", "yes" if t.case_sensitive else "no"),
+                            ("x-tilmech-dnt", "yes" if t.dnt else " ".join(t.kept) or "no")):
             ET.SubElement(entry, "descrip", {"type": kind}).text = value
         if t.note:
             ET.SubElement(entry, "note").text = t.note
@@ -112,7 +117,7 @@ def write_tbx(terms: Sequence[Term], languages: Sequence[str]) -> str:
             _tig(english, variant, ADMITTED, t.pos)
         for code in languages:
             lang_set = ET.Element("langSet", {XML_LANG: code})
-            if t.dnt:
+            if t.keeps(code):
                 _tig(lang_set, t.en, PREFERRED, t.pos)
             elif code in t.translations:
                 r = t.translations[code]
@@ -181,7 +186,8 @@ def _read_entry(entry: ET.Element, source: str, number: int) -> Term:
     variants = tuple(t for t, _, _, _ in english if t != en)
     translations: dict[str, Rendering] = {}
     forbidden: dict[str, tuple[str, ...]] = {}
-    dnt_languages = 0
+    kept: list[str] = []
+    same: dict[str, Rendering] = {}
     for code, items in by_lang.items():
         good = [i for i in items if not i[1].startswith(("deprecated", "superseded"))]
         bad = tuple(t for t, status, _, _ in items if status.startswith(("deprecated", "superseded")))
@@ -190,16 +196,24 @@ def _read_entry(entry: ET.Element, source: str, number: int) -> Term:
         if not good:
             continue
         preferred = next((i for i in good if i[1].startswith("preferred")), good[0])
+        rendering = Rendering(preferred[0], tuple(t for t, _, _, _ in good if t != preferred[0]),
+                              preferred[3], preferred[2])
         if preferred[0] == en and len(good) == 1:
-            dnt_languages += 1
+            kept.append(code)  # this language keeps the English term as written
+            same[code] = rendering  # ... unless our own data category says it is a translation
             continue
-        translations[code] = Rendering(preferred[0], tuple(t for t, _, _, _ in good if t != preferred[0]),
-                                       preferred[3], preferred[2])
-    dnt = dnt_languages > 0 and not translations
+        translations[code] = rendering
+    declared = descrip.get("x-tilmech-dnt")  # ours: "yes", "no" or the languages; else read from the terms
+    if declared is not None:
+        dnt = declared == "yes"
+        kept = [] if dnt or declared == "no" else declared.split()
+        translations.update({code: r for code, r in same.items() if not dnt and code not in kept})
+    else:
+        dnt = bool(kept) and not translations
     pos = descrip.get("x-tilmech-pos") or ("noun" if english_pos == "noun" else "proper-noun")
     return Term(term_id, en, variants, dnt, translations, forbidden,
                 descrip.get("x-tilmech-case-sensitive", "yes") != "no", note, f"{source}#{term_id}", pos,
-                descrip.get("x-tilmech-status", "approved"))
+                descrip.get("x-tilmech-status", "approved"), () if dnt else tuple(kept))
 
 
 # -- CSV -----------------------------------------------------------------------------------
@@ -228,7 +242,8 @@ def write_csv(terms: Sequence[Term], languages: Sequence[str]) -> str:
         columns += [code, f"{code}_allowed", f"{code}_forbidden", f"{code}_declinable", f"{code}_note"]
     rows = []
     for t in terms:
-        row = {"id": t.id, "en": t.en, "variants": "|".join(t.variants), "dnt": "yes" if t.dnt else "no",
+        row = {"id": t.id, "en": t.en, "variants": "|".join(t.variants),
+               "dnt": "yes" if t.dnt else "|".join(t.kept) or "no",
                "pos": t.pos, "status": t.status, "case_sensitive": "yes" if t.case_sensitive else "no",
                "note": t.note}
         for code in languages:
@@ -279,9 +294,11 @@ def _read_csv(reader: csv.DictReader[str], source: str) -> list[Term]:
                         for code in languages if (row.get(code) or "").strip()}
         forbidden = {code: split(row.get(f"{code}_forbidden")) for code in languages
                      if split(row.get(f"{code}_forbidden"))}
+        dnt = (row.get("dnt") or "no").strip()
+        kept = () if dnt in ("yes", "no") else split(dnt)
         terms.append(Term(row["id"].strip(), row["en"].strip(), split(row.get("variants")),
-                          (row.get("dnt") or "no").strip() == "yes", translations, forbidden,
+                          dnt == "yes", translations, forbidden,
                           (row.get("case_sensitive") or "yes").strip() != "no", (row.get("note") or "").strip(),
                           f"{source}:{line}", (row.get("pos") or "proper-noun").strip(),
-                          (row.get("status") or "approved").strip()))
+                          (row.get("status") or "approved").strip(), kept))
     return terms

@@ -136,10 +136,18 @@ class TermMatcher:
             end = position + len(tag)
             form = rendering
             if m.term.declinable(lang) and morphology.is_declinable(rendering, lang):
-                case, consumed = self._target_case(output, position, end, lang)
-                if case is None:
-                    case = _english_case(protected.text, tag, lang)
-                inflected = morphology.inflect(rendering, lang, case) if case else None
+                chain = self._kyrgyz_chain(output, end) if lang == "ky" else None
+                if chain is not None:  # plural, possessive or relative-locative: the whole chain again
+                    inflected = morphology.inflect_kyrgyz(rendering, chain[0])
+                    consumed = chain[1]
+                else:
+                    case, consumed = self._target_case(output, position, end, lang)
+                    if lang == "ru" and case is not None:
+                        case = _two_case(output[:position], case, protected.text, tag)
+                    if case is None:
+                        case = _english_case(protected.text, tag, lang)
+                    plural = lang == "ru" and _english_plural(m)
+                    inflected = morphology.inflect(rendering, lang, case, plural=plural) if case else None
                 if inflected is None:
                     uncertain.append(m)
                 else:
@@ -162,6 +170,18 @@ class TermMatcher:
                 if output.count(rendering) < expected:
                     lost.append(m)
         return Restored(output, tuple(lost), tuple(uncertain))
+
+    @staticmethod
+    def _kyrgyz_chain(output: str, end: int) -> tuple[morphology.KyrgyzForm, int] | None:
+        """A Kyrgyz plural, possessive or relative-locative the engine attached to a placeholder, and
+        how many characters it takes (None for a plain case suffix or none)."""
+        letters = re.match(r"[-'’]?([а-яөүң]+)", output[end:])
+        if not letters:
+            return None
+        form = morphology.kyrgyz_form_of_suffix(letters.group(1))
+        if form is None or not (form.plural or form.person or form.relative):
+            return None
+        return form, len(letters.group(0))
 
     @staticmethod
     def _target_case(output: str, start: int, end: int, lang: str) -> tuple[morphology.Case | None, int]:
@@ -190,24 +210,29 @@ class TermMatcher:
         seen: set[str] = set()
         for m in self.find(source):
             term = m.term
-            if term.id in seen or not term.enforced or term.rendering(lang) is None:
+            if term.id in seen or not term.enforced:
                 continue
             seen.add(term.id)
-            declinable = term.declinable(lang)
-            expected = term.rendering(lang) or term.en
+            rendering = term.rendering(lang)
+            # a forbidden rendering is wrong in every language, whether or not the term is fixed there
             for wrong in term.forbidden.get(lang, ()):
                 if morphology.form_pattern(wrong, lang, declinable=True).search(target):
+                    advice = f": use {rendering!r}" if rendering else ""
                     issues.append(TermIssue("term-forbidden", term, m.text,
-                                            f"{wrong!r} is a forbidden rendering of {m.text!r}: use {expected!r}"))
+                                            f"{wrong!r} is a forbidden rendering of {m.text!r}{advice}"))
+            if rendering is None:
+                continue
+            declinable = term.declinable(lang)
+            expected = rendering
             if any(morphology.form_pattern(r, lang, declinable=declinable,
-                                           case_sensitive=term.dnt and term.case_sensitive).search(target)
+                                           case_sensitive=term.keeps(lang) and term.case_sensitive).search(target)
                    for r in term.allowed(lang)):
                 continue
             # English forms end at Latin letters and digits only: "University成立" has one
             english = [f for f in term.forms
                        if re.search(rf"(?<![A-Za-z0-9-]){re.escape(f)}(?![A-Za-z0-9])", target,
                                     0 if term.case_sensitive else re.IGNORECASE)]
-            if english and not term.dnt:
+            if english and not term.keeps(lang):
                 issues.append(TermIssue("term-untranslated", term, m.text,
                                         f"{english[0]!r} is left in English: write {expected!r}"))
             elif not any(i.term.id == term.id for i in issues):
@@ -230,9 +255,43 @@ RUSSIAN_PREPOSITIONS: dict[str, morphology.Case] = {
     **dict.fromkeys(("из", "от", "до", "для", "без", "у", "около", "после", "среди", "вокруг", "из-за", "кроме",
                      "возле", "со стороны"), _C.GENITIVE),
     **dict.fromkeys(("к", "ко", "благодаря", "согласно"), _C.DATIVE),
-    **dict.fromkeys(("с", "со", "над", "перед", "между"), _C.INSTRUMENTAL),
+    **dict.fromkeys(("с", "со", "над", "перед", "между", "за", "под"), _C.INSTRUMENTAL),
     **dict.fromkeys(("про", "через", "сквозь"), _C.ACCUSATIVE),
 }
+# prepositions that govern two cases: the other one, and the English words that ask for it
+# ("went to the University": в + accusative; "a letter from the Ministry": с + genitive)
+TWO_CASE_PREPOSITIONS: dict[str, tuple[morphology.Case, frozenset[str]]] = {
+    **dict.fromkeys(("в", "во", "на"), (_C.ACCUSATIVE, frozenset(("to", "into", "onto", "for")))),
+    **dict.fromkeys(("за", "под"), (_C.ACCUSATIVE, frozenset(("for", "to", "into")))),
+    **dict.fromkeys(("с", "со"), (_C.GENITIVE, frozenset(("from", "since", "off")))),
+}
+
+
+def _english_word_before(english: str, tag: str) -> str:
+    """The English word before the term at ``tag`` (articles and titles skipped), lower case."""
+    position = english.find(tag)
+    words = re.findall(r"[A-Za-z]+", re.sub(r"\{/?\d+\}", " ", english[: max(position, 0)]))
+    while words and words[-1].lower() in ("the", "a", "an", "prof", "professor", "dr", "mr", "mrs", "ms"):
+        words.pop()
+    return words[-1].lower() if words else ""
+
+
+def _two_case(before: str, case: morphology.Case, english: str, tag: str) -> morphology.Case:
+    """The case of a Russian preposition that governs two, told by the English."""
+    words = re.findall(r"[\w-]+", before)
+    other = TWO_CASE_PREPOSITIONS.get(words[-1].lower()) if words else None
+    if other is not None and _english_word_before(english, tag) in other[1]:
+        return other[0]
+    return case
+
+
+def _english_plural(match: TermMatch) -> bool:
+    """A common noun the English writes in the plural ("Smart Classrooms")."""
+    written = " ".join(match.text.split()).casefold()
+    return match.term.pos == "noun" and written.endswith("s") and \
+        written not in {" ".join(f.split()).casefold() for f in match.term.forms}
+
+
 _ENGLISH_CUES = {
     "ru": {"at": _C.PREPOSITIONAL, "in": _C.PREPOSITIONAL, "on": _C.PREPOSITIONAL, "about": _C.PREPOSITIONAL,
            "to": _C.DATIVE, "from": _C.GENITIVE, "of": _C.GENITIVE, "for": _C.GENITIVE, "by": _C.INSTRUMENTAL,

@@ -15,7 +15,9 @@ Schema (one file may hold any number of terms; all files of the folder merge)::
         note: Full name; "KNU" is a term of its own.
       - id: unesco-ichei
         en: UNESCO-ICHEI
-        dnt: true                             # do not translate: kept as written
+        dnt: [ru, ky]                         # kept as written in these languages (true: in all)
+        translations:
+          zh: 联合国教科文组织高等教育创新中心   # ...and translated in the others
 
 English forms match case-sensitively unless ``case_sensitive: false``.
 """
@@ -68,7 +70,7 @@ class _TermSchema(BaseModel):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
     en: str = Field(min_length=1)
     variants: tuple[str, ...] = ()
-    dnt: bool = False
+    dnt: bool | tuple[TargetCode, ...] = False
     translations: dict[TargetCode, Annotated[_RenderingSchema, BeforeValidator(_rendering)]] = Field(
         default_factory=dict)
     forbidden: dict[TargetCode, tuple[str, ...]] = Field(default_factory=dict)
@@ -79,10 +81,16 @@ class _TermSchema(BaseModel):
 
     @model_validator(mode="after")
     def _dnt_or_translations(self) -> _TermSchema:
-        if self.dnt and self.translations:
-            raise ValueError("a term is either dnt: true (kept as written) or has translations, not both")
-        if not self.dnt and not self.translations:
-            raise ValueError("give translations: for each language, or dnt: true to keep the term as written")
+        if self.dnt is True and self.translations:
+            raise ValueError("a term is either dnt: true (kept as written in every language) or has translations, "
+                             "not both: list the languages that keep it, dnt: [ru, ky]")
+        if isinstance(self.dnt, tuple):
+            both = sorted(set(self.dnt) & set(self.translations))
+            if both:
+                raise ValueError(f"{', '.join(both)}: both kept as written (dnt) and translated: choose one")
+        if not self.dnt and not self.translations and self.status != "proposed":
+            raise ValueError("give translations: for each language, or dnt: true to keep the term as written "
+                             "(a term with status: proposed may have neither yet)")
         return self
 
 
@@ -115,6 +123,11 @@ class Term:
     source: str  # "glossary/ichei.yaml:14"
     pos: str = "proper-noun"
     status: str = "approved"
+    kept: tuple[str, ...] = ()  # languages that keep the English term as written (dnt: [ru, ky])
+
+    def keeps(self, lang: str) -> bool:
+        """Whether ``lang`` keeps the term as written in English (do-not-translate there)."""
+        return self.dnt or lang in self.kept
 
     @property
     def forms(self) -> tuple[str, ...]:
@@ -123,20 +136,20 @@ class Term:
 
     def rendering(self, lang: str) -> str | None:
         """The fixed rendering in ``lang``; ``None`` when the term is not fixed there."""
-        if self.dnt:
+        if self.keeps(lang):
             return self.en
         entry = self.translations.get(lang)
         return entry.term if entry else None
 
     def allowed(self, lang: str) -> tuple[str, ...]:
         """Every correct rendering in ``lang``, the preferred one first."""
-        if self.dnt:
+        if self.keeps(lang):
             return (self.en,)
         entry = self.translations.get(lang)
         return (entry.term, *entry.allowed) if entry else ()
 
     def declinable(self, lang: str) -> bool:
-        if self.dnt or self.pos == "acronym":
+        if self.keeps(lang) or self.pos == "acronym":
             return lang == "ky"  # Kyrgyz adds case suffixes even to acronyms and foreign names
         entry = self.translations.get(lang)
         return entry.declinable if entry else False
@@ -173,8 +186,9 @@ def read_glossary(text: str, source: str) -> list[Term]:
         translations = {code: Rendering(value.term.strip(), tuple(a.strip() for a in value.allowed),
                                         value.declinable, value.note)
                         for code, value in t.translations.items()}
-        terms.append(Term(t.id, t.en.strip(), tuple(v.strip() for v in t.variants), t.dnt, translations,
-                          dict(t.forbidden), t.case_sensitive, t.note, f"{source}:{line}", t.pos, t.status))
+        kept = tuple(dict.fromkeys(t.dnt)) if isinstance(t.dnt, tuple) else ()
+        terms.append(Term(t.id, t.en.strip(), tuple(v.strip() for v in t.variants), t.dnt is True, translations,
+                          dict(t.forbidden), t.case_sensitive, t.note, f"{source}:{line}", t.pos, t.status, kept))
     return terms
 
 

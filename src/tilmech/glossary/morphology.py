@@ -2,7 +2,8 @@
 
 * **Russian**: pymorphy3 (OpenCorpora dictionaries). The head of a term — its
   leading adjectives, the first noun and the personal names that follow it — is
-  inflected, with adjectives agreeing in animacy; the rest (genitive attributes such
+  inflected, in the singular and the plural (a hyphenated compound, "смарт-класс", in its
+  last part), with adjectives agreeing in animacy; the rest (genitive attributes such
   as "науки и технологий") stays. Words pymorphy3 does not know, acronyms (КНУ) and
   renderings marked ``declinable: false`` do not change.
 * **Kyrgyz**: rules for vowel harmony and consonant assimilation on the last word
@@ -10,6 +11,11 @@
   names ("Кыргыз улуттук университети" → "университетинин", "университетине",
   "университетин", "университетинде", "университетинен"). After an acronym the
   suffix is written in lower case ("КУУнун").
+* **Kyrgyz forms** (:func:`inflect_kyrgyz`): the plural (-лар/-дар/-тар…), the possessives of
+  every person (-ым, -ыбыз, -ың, -ыңыз, -ыңар, -ы), the case, and the relative-locative
+  -дагы/-деги/-догу/-дөгү/-тагы/-теги ("университетиндеги", "КУУдагы"), each in harmony with
+  what comes before; :func:`kyrgyz_form_of_suffix` reads such a chain off the letters an
+  engine attached to a placeholder.
 * **Chinese**: no inflection; forms are exact.
 
 Kyrgyz case suffixes only add letters, so a rendering is present in Kyrgyz text
@@ -20,6 +26,7 @@ from __future__ import annotations
 
 import re
 import threading
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any
@@ -85,9 +92,17 @@ def _nominative_parse(word: str) -> Any | None:
     return parses[0] if parses else None
 
 
+def _split_hyphen(word: str) -> tuple[str, str]:
+    """A compound with a hyphen declines its last part only: "смарт-класс" → ("смарт-", "класс")."""
+    prefix, hyphen, last = word.rpartition("-")
+    return (prefix + hyphen, last) if hyphen and prefix and last else ("", word)
+
+
 @lru_cache(maxsize=8192)  # pure, and asked again for every sentence holding the term
-def _inflect_russian(text: str, case: Case) -> str:
+def _inflect_russian(text: str, case: Case, plural: bool = False) -> str:
     words = text.split(" ")
+    prefixes = [_split_hyphen(w)[0] for w in words]
+    words = [_split_hyphen(w)[1] for w in words]
     parses: list[Any] = [_nominative_parse(w) for w in words]
     head_end = 0
     animacy = "inan"
@@ -106,14 +121,14 @@ def _inflect_russian(text: str, case: Case) -> str:
             head_end += 1
         break
     out = list(words)
-    grammemes = {_PYMORPHY_CASE[case]}
+    grammemes = {_PYMORPHY_CASE[case]} | ({"plur"} if plural else set())
     for i in range(head_end):
         p = parses[i]
         wanted = grammemes | ({animacy} if p.tag.POS == "ADJF" and case is Case.ACCUSATIVE else set())
         inflected = p.inflect(wanted)
         if inflected is not None:
             out[i] = _restore_case(words[i], inflected.word)
-    return " ".join(out)
+    return " ".join(prefix + word for prefix, word in zip(prefixes, out, strict=True))
 
 
 # -- Kyrgyz ------------------------------------------------------------------------------
@@ -174,6 +189,131 @@ def _inflect_kyrgyz(text: str, case: Case) -> str | None:
     return text + _kyrgyz_suffix(last, case, is_possessive_compound(text))
 
 
+class Person(StrEnum):
+    """Kyrgyz possessive suffixes: my, our, your (familiar, polite, plural), his/her/its/their."""
+
+    FIRST = "1sg"
+    FIRST_PLURAL = "1pl"
+    SECOND = "2sg"
+    SECOND_POLITE = "2pol"
+    SECOND_PLURAL = "2pl"
+    THIRD = "3"
+
+
+@dataclass(frozen=True)
+class KyrgyzForm:
+    """What a Kyrgyz word carries after its stem, in this order: plural, possessive, case, relative -гы."""
+
+    plural: bool = False
+    person: Person | None = None
+    case: Case = Case.NOMINATIVE
+    relative: bool = False  # -дагы/-деги/-догу/-дөгү/-тагы/-теги…: "the one in" (after the locative)
+
+
+def _kyrgyz_morpheme(word: str, morpheme: str, after_possessive: Person | None) -> str:
+    """The suffix ``morpheme`` takes after ``word`` (vowel harmony, assimilation of its first consonant)."""
+    sound = _sound(word)
+    vowel = _last_vowel(sound)
+    low, high = _LOW[vowel], _HIGH[vowel]
+    last = sound[-1:]
+    after_vowel, voiceless = last in _VOWELS, last in _VOICELESS
+    if morpheme == "plural":
+        return ("л" if after_vowel or last in "йр" else "т" if voiceless else "д") + low + "р"
+    if morpheme == "relative":
+        return ("к" if voiceless else "г") + high
+    if morpheme in _PERSONS:
+        body = {"1sg": "м", "1pl": f"б{high}з", "2sg": "ң", "2pol": f"ң{high}з", "2pl": f"ң{low}р",
+                "3": high}[morpheme]
+        if after_vowel:
+            return ("с" + body) if morpheme == "3" else body
+        return body if morpheme == "3" else high + body
+    case = Case(morpheme)
+    if after_possessive is Person.THIRD:
+        return {Case.GENITIVE: f"н{high}н", Case.ACCUSATIVE: "н", Case.DATIVE: f"н{low}",
+                Case.LOCATIVE: f"нд{low}", Case.ABLATIVE: f"н{low}н"}[case]
+    if after_possessive in (Person.FIRST, Person.SECOND) and case is Case.DATIVE:
+        return low  # университетиме, университетиңе
+    n_t_d = "н" if after_vowel else ("т" if voiceless else "д")
+    g_k = "к" if voiceless else "г"
+    d_t = "т" if voiceless else "д"
+    return {Case.GENITIVE: f"{n_t_d}{high}н", Case.ACCUSATIVE: f"{n_t_d}{high}", Case.DATIVE: f"{g_k}{low}",
+            Case.LOCATIVE: f"{d_t}{low}", Case.ABLATIVE: f"{d_t}{low}н"}[case]
+
+
+@lru_cache(maxsize=8192)
+def inflect_kyrgyz(text: str, form: KyrgyzForm) -> str | None:
+    """``text`` with the plural, possessive, case and relative suffixes of ``form``; None for Latin script.
+
+    A possessive compound ("Кыргыз улуттук университети") already ends in the 3rd-person
+    possessive: a plural or another person takes its place ("университеттери",
+    "университетибиз"). After an acronym the suffixes are written in lower case.
+    """
+    words = text.split()
+    if not words or not re.fullmatch(f"{_CYRILLIC_WORD}+", words[-1]):
+        return None
+    head, word = text[: len(text) - len(words[-1])], words[-1]
+    owner: Person | None = None  # the possessive the word ends in
+    person = form.person
+    if is_possessive_compound(text):
+        if form.plural or person not in (None, Person.THIRD):
+            word = word[:-1]  # the 3rd-person possessive gives way
+            if word[-1:].lower() == "с" and word[-2:-1].lower() in _VOWELS:
+                word = word[:-1]  # "…сы" after a vowel
+            person = person or Person.THIRD
+        else:
+            owner, person = Person.THIRD, None  # it is there already
+    chain: list[str] = []
+    if form.plural:
+        chain.append("plural")
+    if person is not None:
+        chain.append(person.value)
+    if form.case is not Case.NOMINATIVE:
+        chain.append(form.case.value)
+    if form.relative:
+        if form.case is not Case.LOCATIVE:
+            return None
+        chain.append("relative")
+    for morpheme in chain:
+        word += _kyrgyz_morpheme(word, morpheme, owner)
+        if morpheme in _PERSONS:
+            owner = Person(morpheme)
+        elif morpheme != "plural":
+            owner = None
+    return head + word
+
+
+_PERSONS = frozenset(p.value for p in Person)
+_HIGH_V, _LOW_V = "[ыиуү]", "[аеоө]"
+_KYRGYZ_CHAIN = re.compile(
+    rf"(?P<plural>[лдт]{_LOW_V}р)?"
+    rf"(?P<person>{_HIGH_V}?б{_HIGH_V}з|{_HIGH_V}?ң{_HIGH_V}з|{_HIGH_V}?ң{_LOW_V}р|{_HIGH_V}?ң|{_HIGH_V}?м|с?{_HIGH_V})?"
+    rf"(?:(?P<genitive>н?[нтд]{_HIGH_V}н)|(?P<ablative>н?[дт]{_LOW_V}н)|(?P<locative>н?[дт]{_LOW_V})"
+    rf"|(?P<dative>н?[гкн]?{_LOW_V})|(?P<accusative>н?[нтд]?{_HIGH_V}|н))?"
+    rf"(?P<relative>[гк]{_HIGH_V})?")
+_PERSON_OF = {"м": Person.FIRST, "з": Person.FIRST_PLURAL, "ң": Person.SECOND}
+
+
+def kyrgyz_form_of_suffix(letters: str) -> KyrgyzForm | None:
+    """The plural, possessive, case and relative marks of the suffix letters ``letters`` (all of them)."""
+    m = _KYRGYZ_CHAIN.fullmatch(letters.lower())
+    if m is None or not letters:
+        return None
+    person: Person | None = None
+    written = m.group("person")
+    if written:
+        if written.endswith("з"):
+            person = Person.FIRST_PLURAL if "б" in written else Person.SECOND_POLITE
+        elif written.endswith("р"):
+            person = Person.SECOND_PLURAL
+        else:
+            person = _PERSON_OF.get(written[-1], Person.THIRD)
+    case = next((Case(name) for name in ("genitive", "ablative", "locative", "dative", "accusative")
+                 if m.group(name)), Case.NOMINATIVE)
+    if m.group("relative") and case is not Case.LOCATIVE:
+        return None
+    return KyrgyzForm(bool(m.group("plural")), person, case, bool(m.group("relative")))
+
+
 # Kyrgyz case suffixes, longest first, as a model may write them after a term.
 KYRGYZ_SUFFIXES: tuple[tuple[str, Case], ...] = tuple(sorted(
     [(f"{c}{v}н", Case.GENITIVE) for c in "нтд" for v in "ыиуү"]
@@ -197,14 +337,17 @@ def kyrgyz_case_of_suffix(letters: str) -> tuple[Case, int] | None:
 
 
 @lru_cache(maxsize=8192)  # pure, and asked again for every sentence holding the term
-def inflect(text: str, lang: str, case: Case, *, declinable: bool = True) -> str | None:
-    """``text`` in ``case``; the text itself for the nominative or an indeclinable term; None if not known."""
-    if case is Case.NOMINATIVE or not declinable or lang not in INFLECTING:
+def inflect(text: str, lang: str, case: Case, *, declinable: bool = True, plural: bool = False) -> str | None:
+    """``text`` in ``case`` (and the plural); the text itself for the nominative singular or an
+    indeclinable term; None if not known."""
+    if (case is Case.NOMINATIVE and not plural) or not declinable or lang not in INFLECTING:
         return text
     if case not in INFLECTING[lang]:
         return None
     if lang == "ru":
-        return _inflect_russian(text, case)
+        return _inflect_russian(text, case, plural)
+    if plural:
+        return inflect_kyrgyz(text, KyrgyzForm(plural=True, case=case))
     return _inflect_kyrgyz(text, case)
 
 
@@ -213,10 +356,11 @@ def forms(text: str, lang: str, *, declinable: bool = True) -> tuple[str, ...]:
     """Every form of ``text`` in ``lang`` (the text first)."""
     found = [text]
     if declinable and lang == "ru":
-        for case in RUSSIAN_CASES:
-            form = _inflect_russian(text, case)
-            if form not in found:
-                found.append(form)
+        for plural in (False, True):
+            for case in RUSSIAN_CASES:
+                form = _inflect_russian(text, case, plural)
+                if form not in found:
+                    found.append(form)
     return tuple(found)
 
 
@@ -227,7 +371,7 @@ def is_declinable(text: str, lang: str, declinable: bool = True) -> bool:
         return False
     if lang == "ky":
         return _inflect_kyrgyz(text, Case.DATIVE) is not None
-    return len(forms(text, lang)) > 1
+    return any(_inflect_russian(text, case) != text for case in RUSSIAN_CASES)
 
 
 @lru_cache(maxsize=8192)  # pure, and asked again for every sentence holding the term
@@ -237,9 +381,10 @@ def form_pattern(text: str, lang: str, *, declinable: bool = True, case_sensitiv
     if lang == "zh":
         return re.compile(re.escape(text))
     if lang == "ky":
-        tail = f"{_CYRILLIC_WORD}*" if declinable else ""
-        # an acronym takes lower-case suffixes (КУУнун); optional hyphen or apostrophe after Latin script
-        return re.compile(rf"(?<![\w-]){re.escape(text)}(?:[-'’]?{tail})(?!\w)", flags)
+        tail = "[а-яёөүң]*" if declinable else ""
+        # an acronym takes lower-case suffixes (КУУнун); optional hyphen or apostrophe after Latin script;
+        # a longer name the term is part of ("ЮНЕСКО-ИЧЕИ" for "ЮНЕСКО") is not the term
+        return re.compile(rf"(?<![\w-]){re.escape(text)}(?:[-'’]?{tail})(?!\w|-[^\W\d_])", flags)
     alternatives = "|".join(re.escape(f) for f in sorted(forms(text, lang, declinable=declinable), key=len,
                                                          reverse=True))
-    return re.compile(rf"(?<![\w-])(?:{alternatives})(?!\w)", flags)
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?!\w|-[^\W\d_])", flags)

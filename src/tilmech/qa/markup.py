@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from ..markdown.placeholders import URL_RE, check_placeholders
-from .model import CODE_SPAN_RE, LINK_TARGET_RE, Pair, Severity, register
+from .model import CODE_SPAN_RE, Pair, Severity, link_targets, register, without_link_targets
 
 
 @register("placeholder", Severity.CRITICAL,
@@ -23,10 +23,9 @@ def literal_markup(text: str) -> Counter[tuple[str, str]]:
     for m in CODE_SPAN_RE.finditer(text):
         found["code span", m.group(0)] += 1
     text = CODE_SPAN_RE.sub(" ", text)
-    for m in LINK_TARGET_RE.finditer(text):
-        kind = "image" if text.rfind("![", 0, m.start()) > text.rfind("]", 0, m.start()) else "link target"
-        found[kind, m.group(1)] += 1
-    for m in URL_RE.finditer(LINK_TARGET_RE.sub("] ", text)):
+    for target in link_targets(text):
+        found["image" if target.image else "link target", target.destination] += 1
+    for m in URL_RE.finditer(without_link_targets(text)):
         found["URL", m.group(0)] += 1
     return found
 
@@ -34,6 +33,9 @@ def literal_markup(text: str) -> Counter[tuple[str, str]]:
 def _occurrences(text: str, kind: str, value: str) -> int:
     if kind == "code span":
         return text.count(value)
+    if kind in ("link target", "image"):  # read as CommonMark reads them, parentheses and all
+        return sum(1 for t in link_targets(CODE_SPAN_RE.sub(" ", text))
+                   if t.destination == value and t.image == (kind == "image"))
     return len(re.findall(rf"(?<![\w/.-]){re.escape(value)}(?![\w/-])", text))
 
 

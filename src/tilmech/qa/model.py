@@ -46,16 +46,69 @@ class Finding:
 
 
 CODE_SPAN_RE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)")
-LINK_TARGET_RE = re.compile(r"\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 LATIN_WORD_RE = re.compile(r"[A-Za-z\u00C0-\u024F]+(?:['’][A-Za-z]+)?")
 CYRILLIC_RE = re.compile(r"[\u0400-\u04FF]")
 HAN_RE = re.compile(r"[\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF]")
 
 
+@dataclass(frozen=True)
+class LinkTarget:
+    """The ``(destination "title")`` part of an inline link or image written in text."""
+
+    start: int  # at the "(" after "]"
+    end: int  # after the closing ")"
+    destination: str
+    image: bool
+
+
+def link_targets(text: str) -> list[LinkTarget]:
+    """Inline link and image targets of ``text``, read as CommonMark reads them (markdown-it-py's
+    own destination and title parsers): balanced parentheses (``javascript:alert('x')``), ``<…>``
+    destinations with spaces, an optional title in ``"…"``, ``'…'`` or ``(…)``."""
+    from markdown_it.helpers import parseLinkDestination, parseLinkTitle
+
+    found: list[LinkTarget] = []
+    position = 0
+    while (bracket := text.find("](", position)) >= 0:
+        start = bracket + 1
+        position = start + 1
+        pos = _skip_space(text, position)
+        destination = parseLinkDestination(text, pos, len(text))
+        if not destination.ok:
+            continue
+        pos = _skip_space(text, destination.pos)
+        if pos > destination.pos and pos < len(text) and text[pos] in "\"'(":
+            title = parseLinkTitle(text, pos, len(text))
+            if title.ok:
+                pos = _skip_space(text, title.pos)
+        if pos >= len(text) or text[pos] != ")":
+            continue
+        image = text.rfind("![", 0, bracket) > text.rfind("]", 0, bracket)
+        found.append(LinkTarget(start, pos + 1, destination.str, image))
+        position = pos + 1
+    return found
+
+
+def _skip_space(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t\n":
+        pos += 1
+    return pos
+
+
+def without_link_targets(text: str, replacement: str = " ") -> str:
+    """``text`` with each inline link target ``(…)`` after a ``]`` replaced."""
+    out: list[str] = []
+    pos = 0
+    for target in link_targets(text):
+        out += [text[pos : target.start], replacement]
+        pos = target.end
+    return "".join(out) + text[pos:]
+
+
 def strip_markup(text: str, replacement: str = " ") -> str:
     """``text`` without placeholders, code spans, link targets and URLs (they are not prose)."""
     text = CODE_SPAN_RE.sub(replacement, text)
-    text = LINK_TARGET_RE.sub("]" + replacement, text)
+    text = without_link_targets(text, replacement)
     text = URL_RE.sub(replacement, text)
     return PLACEHOLDER_RE.sub(replacement, text)
 
@@ -89,7 +142,7 @@ class Pair:
         found: set[str] = set()
         for m in self.matcher.find(self.source):
             found.update(m.term.allowed(self.lang.code))
-            if m.term.dnt:
+            if m.term.keeps(self.lang.code):
                 found.update(m.term.forms)
         return tuple(sorted(found, key=len, reverse=True))
 

@@ -24,6 +24,7 @@ from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol
 
 from ..languages import Language
 from .model import Pair, Severity, register
+from .spelled import chinese_value, english_number_words, number_words
 
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
           "november", "december")
@@ -159,7 +160,11 @@ def _shown(value: Decimal, lang: Language) -> str:
 def check_numbers(pair: Pair) -> Iterator[str]:
     _, source = source_dates(pair.source_prose)
     found = target_numbers(pair.target_prose, pair.lang)
-    for number in source_numbers(source):
+    found.update(number_words(pair.target_prose, pair.lang.code))
+    # English number words from ten up ("twelve lectures"); below ten a translation often says it
+    # otherwise ("the two organizations": "обе организации", 双方)
+    spelled = [SourceNumber(words, value, False) for words, value in english_number_words(source) if value >= 10]
+    for number in [*source_numbers(source), *spelled]:
         present = [v for v in (number.value, number.scaled) if v is not None and found[v] > 0]
         if present:
             found[present[0]] -= 1
@@ -178,8 +183,83 @@ def _month_names(lang: Language, month: int) -> list[str]:
     return sorted(names, key=len, reverse=True)
 
 
+_RU_MONTHS = ("январ", "феврал", "март", "апрел", "ма[йяеюі]", "июн", "июл", "август", "сентябр", "октябр",
+              "ноябр", "декабр")
+_RU_MONTH = "(" + "|".join(f"{stem}" for stem in _RU_MONTHS) + r")[а-яёөүң]*"
+_ZH_NUMERAL = r"\d{1,4}|[零〇一二两三四五六七八九十]{1,4}"
+_TARGET_DATES: dict[str, tuple[re.Pattern[str], ...]] = {
+    # 2023年6月5日, 6月5日, 2023年6月, 二〇二三年六月五日
+    "zh": (re.compile(rf"(?:({_ZH_NUMERAL})\s*年\s*)?({_ZH_NUMERAL})\s*月(?:\s*({_ZH_NUMERAL})\s*[日号])?"),),
+    # 5 июня 2023 года, 5-го июня, в июне 2023 года
+    "ru": (re.compile(rf"(?:(?<!\d)(\d{{1,2}})(?:-?го)?\s+)?{_RU_MONTH}(?:\s+(\d{{4}}))?", re.IGNORECASE),),
+    # 2023-жылдын 6-июнунда, 6-июнь 2023-жыл, 2023-жылы 5-июнда
+    "ky": (re.compile(rf"(?:(\d{{4}})\s*-?\s*ж(?:ыл[а-яөүң]*|\.)\s*)?(?:(?<!\d)(\d{{1,2}})\s*-?\s*)?{_RU_MONTH}"
+                      rf"(?:\s+(\d{{4}})\s*-?\s*ж)?", re.IGNORECASE),),
+}
+_NUMERIC_DATES = (
+    re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\d])"),  # 05.06.2023 (day first)
+    re.compile(r"(?<![\d-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\d])"),  # 2023-06-05
+    re.compile(r"(?<![\d/])(\d{4})/(\d{1,2})/(\d{1,2})(?![\d])"),  # 2023/6/5
+)
+
+
+@dataclass(frozen=True)
+class TargetDate:
+    year: int | None
+    month: int
+    day: int | None
+
+
+def _numeral(text: str | None) -> int | None:
+    if not text:
+        return None
+    return int(text) if text.isdigit() else chinese_value(text)
+
+
+def target_dates(text: str, lang: str) -> list[TargetDate]:
+    """The dates written in a ``lang`` text, read component by component (year, month, day)."""
+    found: list[TargetDate] = []
+    for pattern in _NUMERIC_DATES:
+        for m in pattern.finditer(text):
+            a, b, c = (int(g) for g in m.groups())
+            year, month, day = (c, b, a) if pattern is _NUMERIC_DATES[0] else (a, b, c)
+            if 1 <= month <= 12:
+                found.append(TargetDate(year, month, day))
+    for pattern in _TARGET_DATES.get(lang, ()):
+        for m in pattern.finditer(text):
+            if lang == "zh":
+                zh_year, zh_month, zh_day = (_numeral(g) for g in m.groups())
+                if zh_month is not None and 1 <= zh_month <= 12:
+                    found.append(TargetDate(zh_year, zh_month, zh_day))
+                continue
+            groups = m.groups()
+            if lang == "ru":
+                day_text, name, year_text = groups
+            else:
+                year_text, day_text, name, later_year = groups
+                year_text = year_text or later_year
+            month = next(i for i, stem in enumerate(_RU_MONTHS, 1) if re.match(stem, name, re.IGNORECASE))
+            if day_text or year_text:  # a month name alone ("марка", "май" the verb) is not taken for a date
+                found.append(TargetDate(int(year_text) if year_text else None, month,
+                                        int(day_text) if day_text else None))
+    return found
+
+
+def _date_matches(date: SourceDate, written: TargetDate, digits: Counter[int]) -> bool:
+    if written.month != date.month or (written.day if date.day is not None else None) != date.day:
+        return False
+    if date.year is None or written.year == date.year:
+        return True
+    return written.year is None and digits[date.year] > 0  # "5 июня … 2023 года" apart
+
+
 def _date_present(date: SourceDate, text: str, lang: Language) -> bool:
     digits = Counter(int(v) for v in re.findall(r"\d+", text))
+    written = target_dates(text, lang.code)
+    if any(_date_matches(date, w, digits) for w in written):
+        return True
+    if any(w.month == date.month for w in written):
+        return False  # the month is there, with another day or year: changed
     if date.year is not None and digits[date.year] == 0:
         return False
     if date.day is not None and digits[date.day] == 0:

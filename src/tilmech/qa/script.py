@@ -6,14 +6,17 @@
 * Chinese with Latin words left in it, outside glossary terms, acronyms, URLs, code
   and placeholders.
 * Cyrillic and Latin look-alike letters mixed inside one word (``Кыpгыз`` with a Latin p).
+* Chinese with letters of any other script (Cyrillic, Greek, kana, Hangul) outside glossary terms.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
+import unicodedata
 from collections.abc import Iterator
 
-from .model import CYRILLIC_RE, LATIN_WORD_RE, Pair, Severity, register
+from .model import CYRILLIC_RE, HAN_RE, LATIN_WORD_RE, Pair, Severity, register
 
 KYRGYZ_LETTERS = re.compile("[ңөүҢӨҮ]")
 # words of Russian that Kyrgyz does not use (Kyrgyz "от", "из", "да", "же" are left out: they are Kyrgyz words too)
@@ -67,3 +70,32 @@ def check_mixed_script(pair: Pair) -> Iterator[str]:
             odd = latin if len(latin) <= len(cyrillic) else cyrillic
             script = "Latin" if odd == latin else "Cyrillic"
             yield f"{word!r} mixes Cyrillic and Latin letters ({script}: {odd})"
+
+
+_OTHER_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _script(char: str) -> str:
+    """The Unicode script of a letter, as its character name starts ("CYRILLIC", "HIRAGANA", "HANGUL")."""
+    name = unicodedata.name(char, "")
+    if name.startswith(("CJK", "KANGXI", "IDEOGRAPHIC")) or HAN_RE.match(char):  # 〇 is IDEOGRAPHIC NUMBER ZERO
+        return "Han"
+    if name.startswith("LATIN") or char.isascii():
+        return "Latin"
+    return name.split(" ")[0].capitalize() or "unknown"
+
+
+@register("script-in-chinese", Severity.FUNCTIONAL,
+          "letters of another script (Cyrillic, Greek, kana, Hangul…) in Chinese text, outside glossary terms, "
+          "URLs and code", "language", ("zh",))
+def check_script_in_chinese(pair: Pair) -> Iterator[str]:
+    by_script: dict[str, list[str]] = {}
+    for word in re.findall(r"[^\W\d_]+", pair.target_words):
+        for script, run in itertools.groupby(word, _script):
+            if script not in ("Han", "Latin"):
+                text = "".join(run)
+                runs = by_script.setdefault(script, [])
+                if text not in runs:
+                    runs.append(text)
+    for script, runs in by_script.items():
+        yield f"{script} letters in Chinese text: {' '.join(runs)}"

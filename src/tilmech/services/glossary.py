@@ -12,6 +12,7 @@ from ..errors import (
     UsageError,
 )
 from ..glossary import Term
+from ..glossary.suggest import Candidate
 from ..inputs import load_input
 from ..qa import term_severity
 from ..runtime import Runtime
@@ -153,3 +154,62 @@ def glossary_stats(rt: Runtime) -> GlossaryStats:
         counts[key] = counts.get(key, 0) + 1
     ranked = sorted(((*k, n) for k, n in counts.items()), key=lambda r: (-r[3], r[0], r[1], r[2]))
     return GlossaryStats(len(terms), without, tuple(t.id for t in terms if t.id not in seen), tuple(ranked))
+
+
+@dataclass(frozen=True)
+class SuggestReport:
+    candidates: tuple[Candidate, ...]  # most frequent first
+    written: tuple[str, ...]  # term ids written as status: proposed
+    file: str  # where they were written ("" without --write)
+
+
+def glossary_suggest(rt: Runtime, *, min_count: int = 2, limit: int | None = None, write: bool = False,
+                     into: Path | None = None) -> SuggestReport:
+    """Candidate terms from the English articles (content/en/) that the term base does not hold yet:
+    acronyms with their expansions, names of people, organisations and other proper-noun phrases,
+    with counts and example sentences. ``write``: add them to ``into`` (glossary/proposed.yaml) as
+    ``status: proposed`` entries (hints for translators, not enforced), checked before writing."""
+    from ..articles import load_articles
+    from ..glossary import exchange, load_glossary, read_glossary
+    from ..glossary.suggest import suggest_terms, term_id
+    from ..markdown.extract import segment_article
+    from ..markdown.placeholders import PLACEHOLDER_RE
+
+    if min_count < 1:
+        raise UsageError(f"--min-count {min_count}: give 1 or more")
+    settings = rt.settings
+    sentences = [PLACEHOLDER_RE.sub(" ", seg.text) for article in load_articles(settings.content_dir, settings.root)
+                 for seg in segment_article(article).segments if seg.field != "title"]  # titles: every word capitalised
+    candidates = tuple(suggest_terms(sentences, rt.matcher, min_count=min_count)[:limit])
+    if not write or not candidates:
+        return SuggestReport(candidates, (), "")
+    folder = settings.path("glossary")
+    target = Path(into) if into else folder / "proposed.yaml"
+    if not target.is_absolute():
+        target = (settings.root / target).resolve()
+    existing = read_glossary(target.read_text(encoding="utf-8"), target.name) if target.exists() else []
+    taken = [t.id for t in rt.glossary.terms] + [t.id for t in existing]
+    new: list[Term] = []
+    for c in candidates:
+        tid = term_id(c.text, taken)
+        taken.append(tid)
+        pos = {"expansion": "organization", "acronym": "acronym", "person": "person",
+               "organization": "organization"}.get(c.kind, "proper-noun")
+        note = f"proposed by `tilmech glossary suggest`: {c.count} uses in content/en/, e.g. {c.examples[0]!r}"
+        new.append(Term(tid, c.text, (c.acronym,) if c.acronym else (), False, {}, {}, True, note, "", pos,
+                        "proposed"))
+    text = exchange.write_yaml([*existing, *new])
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:  # the merged term base must load before anything is written
+        for f in folder.glob("*.y*ml"):
+            (Path(tmp) / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+        (Path(tmp) / target.name).write_text(text, encoding="utf-8")
+        load_glossary(Path(tmp))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.with_name(f".{target.name}.tmp")
+    staging.write_text(text, encoding="utf-8")
+    staging.replace(target)
+    rt.__dict__.pop("glossary", None)
+    rt.__dict__.pop("matcher", None)
+    return SuggestReport(candidates, tuple(t.id for t in new), str(target))
