@@ -1,22 +1,32 @@
 """The daily loop as a person feels it: each command run as a process, wall time, against its target.
 
-    .venv/bin/python bench/daily.py                    # 20 articles, pseudo engine, 5 runs each
-    .venv/bin/python bench/daily.py --articles 100 --runs 3 --only review
+    .venv/bin/python bench/daily.py                        # 20 and 1 000 articles, 5 runs each
+    .venv/bin/python bench/daily.py --articles 20 --runs 3 --only review,translate
 
-A project of ``--articles`` generated articles (``bench/corpus.py``, seed 7) translated into
-ru, ky and zh by the pseudo engine (no model to load: what is left is tilmech's own time), is
-built once per invocation in ``--work`` (default a temporary folder). Rows:
+For each size in ``--articles``, a project of generated articles (``bench/corpus.py``, seed 7)
+translated into ru, ky and zh by the pseudo engine (no model to load: what is left is tilmech's
+own time) is built once per invocation in ``--work`` (default a temporary folder). Its first
+``translate`` starts the project's Prefect server (``tilmech server``), which the later rows
+reuse; it is stopped at the end. Rows:
 
   translate no-op       ``tilmech translate`` with nothing changed          target 2 s
   translate missing     ``tilmech translate`` in a project whose engine is argos and
                         no model is installed (exit 3 expected)            target 2 s
-  translate 1 edit      one sentence of one article edited, then translate  target 4 s
-  review list/show/edit/approve, status, releases                          target 0.5 s each
+  translate 1 edit      one sentence of one article edited, then translate, the
+                        project's Prefect server running                   target 4 s
+  translate 1 edit, temporary server    the same with TILMECH_PREFECT_SERVER=off
+                        (Prefect's temporary server in the command)        no target (the old way)
+  server start (cold)   ``tilmech server start`` with none running: what the first
+                        command of the day pays once                        no target
+  review list/show/edit/approve/send-back, status, release list,
+  releases, qa verify                                                      target 0.5 s each
   edit→publish          edit one sentence, translate, approve the article in every language,
-                        release create, release approve, publish           target 10 s
+                        release create, release approve, publish           target 10 s (the
+                        smallest size only: a release of 1 000 articles is another figure)
 
-Each row runs ``--runs`` times: median and max wall seconds. The machine's load average is
-printed with the table: on a shared machine, compare figures taken at similar loads.
+Each row runs ``--runs`` times (the two slow server rows at most twice): median and max wall
+seconds. The machine's load average is printed with each table: on a shared machine, compare
+figures taken at similar loads.
 """
 
 from __future__ import annotations
@@ -25,6 +35,7 @@ import argparse
 import functools
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -41,9 +52,11 @@ LANGS = ("ru", "ky", "zh")
 
 
 def environment(work: Path) -> dict[str, str]:
-    """Prefect's and argostranslate's folders inside the work folder; no model installed."""
+    """Prefect's and argostranslate's folders inside the work folder; no model installed; no Prefect server
+    configured, so that the commands start and reuse the project's own."""
+    env = {key: value for key, value in os.environ.items() if key != "PREFECT_API_URL"}
     return {
-        **os.environ,
+        **env,
         "PREFECT_HOME": str(work / "prefect"),
         "ARGOS_PACKAGES_DIR": str(work / "argos" / "packages"),
         "XDG_DATA_HOME": str(work / "argos" / "data"),
@@ -51,6 +64,7 @@ def environment(work: Path) -> dict[str, str]:
         "XDG_CACHE_HOME": str(work / "xdg-cache"),
         "DO_NOT_TRACK": "1",
         "TILMECH_USER": "bench",
+        "TILMECH_PREFECT_SERVER": "auto",
     }
 
 
@@ -74,7 +88,9 @@ def make_project(work: Path, articles: int, engine: str) -> Path:
     sys.path.insert(0, str(HERE))
     from corpus import write_corpus
 
-    project = work / f"project-{engine}"
+    project = work / f"project-{articles}-{engine}"
+    if project.is_dir():
+        run(["server", "stop"], project, environment(work))
     shutil.rmtree(project, ignore_errors=True)
     write_corpus(project / "content" / "en", articles, 7)
     shutil.copytree(ROOT / "glossary", project / "glossary")
@@ -100,14 +116,21 @@ def edit_one_sentence(project: Path) -> str:
     return path.stem
 
 
-def a_segment(project: Path) -> str:
-    """The id of a segment of the queue (ru)."""
+def functional_codes() -> str:
+    """Every functional check, comma-separated: what a script acknowledges to approve drafts as they are."""
+    from tilmech.qa import all_checks
+
+    return ",".join(c.code for c in all_checks() if str(c.severity) == "functional")
+
+
+def segments(project: Path, count: int) -> list[str]:
+    """Ids of ``count`` segments of the queue (ru)."""
     from tilmech import services
     from tilmech.runtime import load_runtime
 
     rt = load_runtime(project)
     try:
-        return services.review_list(rt, "ru", limit=1)[0].segment_id
+        return [item.segment_id for item in services.review_list(rt, "ru", limit=count)]
     finally:
         rt.close()
 
@@ -117,51 +140,66 @@ def approve_all(project: Path) -> None:
     from tilmech.runtime import load_runtime
 
     rt = load_runtime(project)
+    codes = functional_codes().split(",")
     try:
         for lang in LANGS:
             for path in sorted((project / "content" / "en").glob("*.md")):
-                services.review_approve(rt, lang, article=path.stem)
+                try:
+                    services.review_approve(rt, lang, article=path.stem, acknowledge=codes)
+                except TypeError:  # a tilmech without acknowledgements
+                    services.review_approve(rt, lang, article=path.stem)
     finally:
         rt.close()
 
 
-def measure(name: str, target: float, runs: int, once: Callable[[], float]) -> dict[str, object]:
-    times = [once() for _ in range(runs)]
-    row = {"row": name, "target": target, "median": statistics.median(times), "max": max(times), "runs": runs}
-    print(f"  {name:<22} median {row['median']:6.2f} s  max {row['max']:6.2f} s", file=sys.stderr, flush=True)
+def measure(name: str, target: float | None, runs: int, once: Callable[[], float]) -> dict[str, object]:
+    """``once`` run ``runs`` times: median and max wall seconds, and the median CPU seconds of the processes
+    it ran (user + system: on a busy machine, what the command itself costs; a server's work is not in it)."""
+    times, cpus = [], []
+    for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        times.append(once())
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    row: dict[str, object] = {"row": name, "target": target, "median": statistics.median(times), "max": max(times),
+                              "cpu": statistics.median(cpus), "runs": runs}
+    print(f"  {name:<36} median {row['median']:6.2f} s  max {row['max']:6.2f} s  cpu {row['cpu']:6.2f} s",
+          file=sys.stderr, flush=True)
     return row
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--articles", type=int, default=20)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--work", type=Path, default=None, help="Folder for the projects (default: temporary).")
-    parser.add_argument("--only", default="", help="Comma-separated row groups: translate, missing, review, publish.")
-    args = parser.parse_args()
-    groups = set(filter(None, args.only.split(","))) or {"translate", "missing", "review", "publish"}
-    work = args.work or Path(tempfile.mkdtemp(prefix="tilmech-daily-"))
-    work.mkdir(parents=True, exist_ok=True)
-    env = environment(work)
-    project = make_project(work, args.articles, "pseudo")
+def rows_for(size: int, work: Path, env: dict[str, str], runs: int, groups: set[str],
+             sequence: bool) -> list[dict[str, object]]:
+    project = make_project(work, size, "pseudo")
     t0 = time.perf_counter()
     run(["translate"], project, env)
-    print(f"built a {args.articles}-article project in {time.perf_counter() - t0:.1f} s: {project}", file=sys.stderr)
+    print(f"built a {size}-article project in {time.perf_counter() - t0:.1f} s (its Prefect server started "
+          f"on the way): {project}", file=sys.stderr, flush=True)
     rows: list[dict[str, object]] = []
+    slow = min(runs, 2)
     if "translate" in groups:
-        rows.append(measure("translate no-op", 2.0, args.runs, lambda: run(["translate"], project, env)[0]))
+        rows.append(measure("translate no-op", 2.0, runs, lambda: run(["translate"], project, env)[0]))
 
-        def edited() -> float:
+        def edited(environ: dict[str, str]) -> float:
             edit_one_sentence(project)
-            return run(["translate"], project, env)[0]
+            return run(["translate"], project, environ)[0]
 
-        rows.append(measure("translate 1 edit", 4.0, args.runs, edited))
+        rows.append(measure("translate 1 edit", 4.0, runs, functools.partial(edited, env)))
+        rows.append(measure("translate 1 edit, temporary server", None, slow,
+                            functools.partial(edited, dict(env, TILMECH_PREFECT_SERVER="off"))))
+
+        def cold() -> float:
+            run(["server", "stop"], project, env)
+            return run(["server", "start"], project, env)[0]
+
+        rows.append(measure("server start (cold)", None, slow, cold))
     if "missing" in groups:
-        missing = make_project(work, args.articles, "argos")
-        rows.append(measure("translate missing", 2.0, args.runs,
-                            lambda: run(["translate"], missing, env, expect=3)[0]))
+        missing = make_project(work, size, "argos")
+        rows.append(measure("translate missing", 2.0, runs, lambda: run(["translate"], missing, env, expect=3)[0]))
     if "review" in groups:
-        sid = a_segment(project)
+        ids = segments(project, 2 + 2 * runs)
+        sid, spare = ids[0], iter(ids[1:])
+        codes = functional_codes()
         counter = [0]
 
         def review_edit() -> float:
@@ -171,20 +209,27 @@ def main() -> None:
         for name, argv in (("review list", ["review", "list", "--lang", "ru"]),
                            ("review show", ["review", "show", sid, "--lang", "ru"]),
                            ("status", ["status"]),
+                           ("release list", ["release", "list"]),
                            ("releases", ["releases"])):
-            rows.append(measure(name, 0.5, args.runs, functools.partial(wall, argv, project, env)))
-        rows.append(measure("review edit", 0.5, args.runs, review_edit))
-        rows.append(measure("review approve", 0.5, args.runs,
-                            lambda: run(["review", "approve", sid, "--lang", "ru"], project, env)[0]))
-    if "publish" in groups:
-        site = work / "site"
+            rows.append(measure(name, 0.5, runs, functools.partial(wall, argv, project, env)))
+        rows.append(measure("qa verify", 0.5, runs, lambda: run(
+            ["qa", "verify", "--lang", "ru", "--source", "In 2024, 15 teachers.", "--target", "В 2024 году 15 учителей."],
+            project, env)[0]))
+        rows.append(measure("review edit", 0.5, runs, review_edit))
+        rows.append(measure("review approve", 0.5, runs, lambda: run(
+            ["review", "approve", next(spare), "--lang", "ru", "--acknowledge", codes], project, env)[0]))
+        rows.append(measure("review send-back", 0.5, runs, lambda: run(
+            ["review", "send-back", next(spare), "--lang", "ru", "--note", "check the numbers"], project, env)[0]))
+    if "publish" in groups and sequence:
+        site = work / f"site-{size}"
+        codes = functional_codes()
 
-        def sequence() -> float:
+        def steps() -> float:
             t = time.perf_counter()
             slug = edit_one_sentence(project)
             run(["translate"], project, env)
             for lang in LANGS:
-                run(["review", "approve", "--lang", lang, "--article", slug], project, env)
+                run(["review", "approve", "--lang", lang, "--article", slug, "--acknowledge", codes], project, env)
             _, out = run(["release", "create"], project, env)
             found = re.search(r"release (\d+)", out)
             if not found:
@@ -194,17 +239,45 @@ def main() -> None:
             return time.perf_counter() - t
 
         approve_all(project)  # every article approved once: each release ships them all
-        rows.append(measure("edit→publish", 10.0, args.runs, sequence))
+        rows.append(measure("edit→publish", 10.0, runs, steps))
+    run(["server", "stop"], project, env)
+    return rows
+
+
+def print_table(size: int, runs: int, rows: list[dict[str, object]]) -> None:
     load = os.getloadavg()
-    print(f"\ndaily loop: {args.articles} articles, pseudo engine, {args.runs} runs each; "
+    print(f"\ndaily loop: {size} articles, pseudo engine, {runs} runs each; "
           f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores")
-    print(f"| {'command':<22} | median s | max s | target s | ok |")
-    print(f"|{'-' * 24}|----------|-------|----------|----|")
+    print(f"| {'command':<36} | median s | max s | cpu s | target s | ok |")
+    print(f"|{'-' * 38}|----------|-------|-------|----------|----|")
     for r in rows:
-        ok = "yes" if float(r["median"]) <= float(r["target"]) else "no"  # type: ignore[arg-type]
-        print(f"| {r['row']:<22} | {r['median']:8.2f} | {r['max']:5.2f} | {r['target']:8.1f} | {ok:<3}|")
-    if args.work is None:
-        shutil.rmtree(work, ignore_errors=True)
+        target = r["target"]
+        ok = "-" if target is None else "yes" if float(r["median"]) <= float(target) else "no"  # type: ignore[arg-type]
+        shown = "-" if target is None else f"{float(target):.1f}"  # type: ignore[arg-type]
+        print(f"| {r['row']:<36} | {r['median']:8.2f} | {r['max']:5.2f} | {r['cpu']:5.2f} | {shown:>8} | {ok:<3}|",
+              flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--articles", default="20,1000", help="Project sizes, comma-separated (default 20,1000).")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--work", type=Path, default=None, help="Folder for the projects (default: temporary).")
+    parser.add_argument("--only", default="", help="Comma-separated row groups: translate, missing, review, publish.")
+    args = parser.parse_args()
+    groups = set(filter(None, args.only.split(","))) or {"translate", "missing", "review", "publish"}
+    sizes = sorted(int(n) for n in args.articles.split(","))
+    work = args.work or Path(tempfile.mkdtemp(prefix="tilmech-daily-"))
+    work.mkdir(parents=True, exist_ok=True)
+    env = environment(work)
+    try:
+        for size in sizes:
+            print_table(size, args.runs, rows_for(size, work, env, args.runs, groups, sequence=size == sizes[0]))
+    finally:
+        for project in work.glob("project-*"):
+            subprocess.run([*TILMECH, "server", "stop"], cwd=project, env=env, capture_output=True)
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

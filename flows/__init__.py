@@ -19,8 +19,11 @@ def reports_to_a_server() -> bool:
 
 
 @contextmanager
-def run_here() -> Iterator[None]:
+def run_here(api_url: str | None = None) -> Iterator[None]:
     """Settings for flows run in this process, as ``tilmech translate``, ``sync`` and ``publish`` run them.
+
+    ``api_url``: the project's own Prefect server (:mod:`tilmech.prefect_server`), used when no
+    server is configured; it runs no service that watches heartbeats, so they are off with it too.
 
     Without a Prefect server (no ``PREFECT_API_URL``) Prefect starts a temporary one that
     ends with this process, so no one could tell a crashed run by its missing heartbeats;
@@ -51,11 +54,27 @@ def run_here() -> Iterator[None]:
     settings = context.settings
     chosen = any(os.environ.get(name) for name in ("PREFECT_FLOWS_HEARTBEAT_FREQUENCY",
                                                    "PREFECT_RUNNER_HEARTBEAT_FREQUENCY"))
-    if reports_to_a_server() or chosen or settings.flows.heartbeat_frequency is None:
+    update: dict[str, object] = {}
+    if reports_to_a_server():
+        chosen = True
+    elif api_url:
+        update["api"] = settings.api.model_copy(update={"url": api_url})
+    if not chosen and settings.flows.heartbeat_frequency is not None:
+        update["flows"] = settings.flows.model_copy(update={"heartbeat_frequency": None})
+    if not update:
         yield
         return
-    # a copy with one value changed (prefect.settings.temporary_settings would validate every
-    # setting again, reading the environment and profiles: a third of a second)
-    quiet = settings.model_copy(update={"flows": settings.flows.model_copy(update={"heartbeat_frequency": None})})
-    with SettingsContext(profile=context.profile, settings=quiet):
-        yield
+    before = os.environ.get("PREFECT_API_URL")
+    if "api" in update:
+        os.environ["PREFECT_API_URL"] = str(api_url)  # the processes a run starts inherit it
+    try:
+        # a copy with values changed (prefect.settings.temporary_settings would validate every
+        # setting again, reading the environment and profiles: a third of a second)
+        with SettingsContext(profile=context.profile, settings=settings.model_copy(update=update)):
+            yield
+    finally:
+        if "api" in update:
+            if before is None:
+                os.environ.pop("PREFECT_API_URL", None)
+            else:
+                os.environ["PREFECT_API_URL"] = before

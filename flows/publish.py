@@ -12,17 +12,19 @@ from tilmech.runtime import load_runtime
 
 
 @task(name="build-and-publish", cache_policy=NO_CACHE)
-def build_and_publish(project: str, release: int, to: str | None = None) -> PublishReport:
+def build_and_publish(project: str, release: int, to: str | None = None,
+                      allow_missing_assets: bool = False) -> PublishReport:
     rt = load_runtime(project)
     try:
-        return services.publish(rt, release, to)
+        return services.publish(rt, release, to, allow_missing_assets=allow_missing_assets)
     finally:
         rt.close()
 
 
 @flow(name="publish-release", flow_run_name="publish release {release}")
-def publish_release(project: str = ".", release: int = 0, to: str | None = None) -> PublishReport:
-    report = build_and_publish(project, release, to)
+def publish_release(project: str = ".", release: int = 0, to: str | None = None,
+                    allow_missing_assets: bool = False) -> PublishReport:
+    report = build_and_publish(project, release, to, allow_missing_assets)
     lines = [f"# Release {report.release} published", "", f"Location: `{report.location}`", "",
              "| locale | articles |", "|---|---|"]
     lines += [f"| {locale} | {count} |" for locale, count in sorted(report.locales.items())]

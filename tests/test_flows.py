@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.exc import OperationalError
 
+from conftest import approve_article
 from tilmech import services
 from tilmech.runtime import load_runtime
 
@@ -387,7 +388,7 @@ def test_a_publish_run_publishes_the_release_summary(pseudo_project: Path, tmp_p
     rt = load_runtime(pseudo_project)
     services.ingest(rt)
     services.translate_language(rt, "ru")
-    services.review_approve(rt, "ru", article="smart-classroom-kyrgyzstan")
+    approve_article(rt, "ru", "smart-classroom-kyrgyzstan")
     release = services.release_create(rt)
     services.release_approve(rt, release.id)
     report = publish_release(project=str(pseudo_project), release=release.id, to=str(tmp_path / "site"))

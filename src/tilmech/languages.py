@@ -8,10 +8,12 @@ in Tilmech spells these out (Argos codes are only read from here by ``mt.argos``
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from babel import Locale
+from typing import TYPE_CHECKING
 
 from .errors import UsageError
+
+if TYPE_CHECKING:
+    from babel import Locale
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,8 @@ class Language:
 
     @property
     def locale(self) -> Locale:
+        from babel import Locale  # on first use: a command that names no locale does without Babel
+
         return Locale.parse(self.babel)
 
 

@@ -48,16 +48,66 @@ def _columns() -> list[Any]:
     return [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), Rates(), TimeRemainingColumn()]
 
 
+class _Lines:
+    """Progress without a terminal (a log, a pipe, CI): a line when a piece of work starts and one when it
+    is done, with its count and seconds; nothing in between. The calls rich's ``Progress`` takes here."""
+
+    def __init__(self, console: Any) -> None:
+        self._console = console
+        self._tasks: dict[int, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def _say(self, text: str) -> None:
+        self._console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+    def add_task(self, description: str, total: int, **fields: Any) -> int:
+        import time
+
+        with self._lock:
+            task_id = len(self._tasks)
+            self._tasks[task_id] = {"description": description, "total": total, "completed": 0,
+                                    "started": time.monotonic(), **fields}
+        noun = "article" if fields.get("articles") else "text"
+        self._say(f"{description}: {total} {noun}{'' if total == 1 else 's'}…")
+        return task_id
+
+    def advance(self, task_id: int, n: int) -> None:
+        with self._lock:
+            task = self._tasks[task_id]
+            completed = task["completed"] + n
+        self.update(task_id, completed=completed)
+
+    def update(self, task_id: int, **fields: Any) -> None:
+        import time
+
+        with self._lock:
+            task = self._tasks[task_id]
+            was_done = task["completed"] >= task["total"] > 0
+            task.update(fields)
+            done = task["completed"] >= task["total"] > 0 and not was_done
+        if done:
+            seconds = time.monotonic() - task["started"]
+            segments = f", {task['segments']} segments" if task.get("segments") else ""
+            self._say(f"{task['description']}: done, {task['total']}{segments} in {seconds:.1f} s")
+
+
 @contextmanager
-def showing(console: Any = None) -> Iterator[None]:
-    """Show progress bars with rich while the block runs (only on a terminal)."""
+def showing(console: Any = None, *, lines: bool = True) -> Iterator[None]:
+    """Show progress bars with rich while the block runs; without a terminal, a line as each piece of
+    work starts and ends (none with ``lines=False``: ``tilmech -q``)."""
     global _display
     from rich.console import Console
     from rich.progress import Progress
 
     console = console or Console(stderr=True)
     if not console.is_terminal:
-        yield
+        _display = _Lines(console) if lines else None
+        try:
+            yield
+        finally:
+            _display = None
+            _planned.clear()
+            _counts.clear()
         return
     with Progress(*_columns(), console=console, transient=False) as display:
         _display = display

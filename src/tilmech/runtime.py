@@ -13,10 +13,10 @@ from .auth import User
 from .languages import Language
 from .mt import Engine, create_engine
 from .settings import Settings, load_settings
-from .store import Store
 
-if TYPE_CHECKING:  # the glossary (pydantic models, morphology) loads when first used
+if TYPE_CHECKING:  # the glossary (pydantic models, morphology) and the store (SQLAlchemy) load when first used
     from .glossary import Glossary, TermMatcher
+    from .store import Store
 
 
 def os_login() -> str:
@@ -57,6 +57,8 @@ class Runtime:
 
     @cached_property
     def store(self) -> Store:
+        from .store import Store
+
         return Store(self.settings.store_url, timeout=self.settings.store_timeout)
 
     @cached_property

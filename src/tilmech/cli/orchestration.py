@@ -1,15 +1,136 @@
-"""Prefect beyond one run: serve the flows on a schedule, deploy them, run a worker."""
+"""Prefect: the project's background server (`tilmech server`), the flows run by a command, and
+beyond one run: serve the flows on a schedule, deploy them, run a worker."""
 
 from __future__ import annotations
 
 import os
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 
-from .context import Context, err, pass_ctx, prepare_prefect
+from .context import Context, err, pass_ctx, prepare_prefect, say
+
+
+@contextmanager
+def flow_runs(ctx: Context, what: str) -> Iterator[None]:
+    """Run the block's flows (``what``, e.g. "flow translate-articles") against a Prefect server: the one
+    configured (``PREFECT_API_URL``), else the project's background server (:mod:`tilmech.prefect_server`:
+    started on first need, unless ``TILMECH_PREFECT_SERVER`` says manual or off), else Prefect's
+    temporary one. Says on stderr what it waits for."""
+    from .. import prefect_server
+
+    mode = prefect_server.mode()  # a wrong value is a usage error before anything starts
+    say("loading Prefect")
+    prepare_prefect(ctx.verbose)
+    from ..flows import reports_to_a_server, run_here
+
+    url: str | None = None
+    if reports_to_a_server():
+        from prefect.context import get_settings_context
+
+        say(f"running {what} on the Prefect server {get_settings_context().settings.api.url}")
+    else:
+        found = None  # off: never the project's server, even a running one
+        if mode == "auto":
+            found = prefect_server.ensure(ctx.runtime.settings.root, say=say)
+        elif mode == "manual":
+            found = prefect_server.status(ctx.runtime.settings.root)
+        if found is not None and found.state == "running":
+            url = found.url
+            say(f"running {what} on the project's Prefect server (127.0.0.1:{found.port})")
+        else:
+            hint = "" if mode == "off" else " (`tilmech server start` starts the project's server once)"
+            say(f"starting Prefect's temporary server for this command, then {what}{hint}")
+    t0 = time.monotonic()
+    with run_here(api_url=url):
+        yield
+    if ctx.verbose:
+        say(f"{what} done in {time.monotonic() - t0:.1f} s")
+
+
+@click.group()
+def server() -> None:
+    """The project's Prefect server, run in the background and reused by every command (start, stop, status).
+
+    translate, sync and publish start it on first need (TILMECH_PREFECT_SERVER=auto, the default) and
+    later commands reuse it; its pid, port, log and database are in .tilmech/prefect/. A server set
+    with PREFECT_API_URL is used instead. Not the workbench: that is `tilmech serve`."""
+
+
+def _project_root(ctx: Context) -> Path:
+    """The project folder, without loading the settings or the store."""
+    from ..settings import CONFIG_NAME, find_project
+
+    if ctx.project is None:
+        return find_project(Path.cwd())
+    root = ctx.project.resolve()
+    if not (root / CONFIG_NAME).is_file():
+        from ..errors import ConfigError
+
+        raise ConfigError(f"{root / CONFIG_NAME}: not found: create it or pass the folder that holds it")
+    return root
+
+
+def _describe(found: Any) -> str:
+    age = f", up {_duration(time.time() - found.started)}" if found.started else ""
+    return f"pid {found.pid}, port {found.port}{age}; log {found.log}"
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min {secs} s" if minutes else f"{secs} s"
+
+
+@server.command("start")
+@pass_ctx
+def server_start(ctx: Context) -> None:
+    """Start the project's Prefect server in the background (or say it runs already)."""
+    from .. import prefect_server
+
+    found = prefect_server.ensure(_project_root(ctx), say=say)
+    verb = "started" if found.new else "running already"
+    click.echo(f"Prefect server {verb}: {found.url} ({_describe(found)})")
+
+
+@server.command("stop")
+@pass_ctx
+def server_stop(ctx: Context) -> None:
+    """Stop the project's Prefect server (flow runs already recorded stay in its database)."""
+    from .. import prefect_server
+
+    found = prefect_server.stop(_project_root(ctx), say=say)
+    if found.state == "stopped":
+        click.echo("no Prefect server running for this project")
+    else:
+        click.echo(f"stopped the Prefect server (pid {found.pid}, port {found.port})")
+
+
+@server.command("status")
+@pass_ctx
+def server_status(ctx: Context) -> int:
+    """Whether the project's Prefect server runs: exit 0 running, 1 stopped or stale (and why)."""
+    from .. import prefect_server
+
+    found = prefect_server.status(_project_root(ctx))
+    mode = prefect_server.mode()
+    if found.state == "running":
+        click.echo(f"running: {found.url} ({_describe(found)})")
+    elif found.state == "stale":
+        click.echo(f"stale: {found.why}; the next command that runs a flow replaces it "
+                   f"(or `tilmech server start`)")
+    else:
+        start = "the next translate, sync or publish starts it" if mode == "auto" else "`tilmech server start`"
+        click.echo(f"stopped: {start}")
+    click.echo(f"mode: {mode} ({prefect_server.MODE_VARIABLE})")
+    if os.environ.get("PREFECT_API_URL"):
+        click.echo(f"PREFECT_API_URL is set ({os.environ['PREFECT_API_URL']}): flows run on that server instead")
+    return 0 if found.state == "running" else 1
 
 
 @click.command()

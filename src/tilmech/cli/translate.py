@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from .context import Context, err, pass_ctx, prepare_prefect
+from .context import Context, err, pass_ctx, say
+from .orchestration import flow_runs
 
 
 def _plan_run(ctx: Context, languages: tuple[str, ...], articles: tuple[str, ...], redraft: bool) -> bool:
@@ -14,18 +15,23 @@ def _plan_run(ctx: Context, languages: tuple[str, ...], articles: tuple[str, ...
 
     rt = ctx.runtime
     rt.settings.resolve_languages(languages)
-    if check_documents(rt, articles) == 0:
+    hashes: dict[str, str] = {}
+    if check_documents(rt, articles, hashes=hashes) == 0:
         folder = rt.settings.content_dir
         where = folder.relative_to(rt.settings.root) if folder.is_relative_to(rt.settings.root) else folder
         click.echo(f"no articles in {where}/: write one, see docs/articles.md")
         return False
     _ = rt.glossary  # a broken glossary is reported whether or not there is work
-    plan = plan_translation(rt, articles, languages)
+    plan = plan_translation(rt, articles, languages, hashes=hashes)
     if plan.nothing_to_do and not redraft:
         count = len(plan.articles)
         click.echo(f"nothing to translate: {count} article{'' if count == 1 else 's'} unchanged")
         return False
-    check_engines(rt, plan.languages if redraft else plan.busy_languages)
+    busy = plan.languages if redraft else plan.busy_languages
+    check_engines(rt, busy)
+    what = f"{len(plan.changed)} changed of {len(plan.articles)} articles" if plan.changed else \
+        f"{sum(len(a) for a in plan.pending.values())} article-languages with pending segments"
+    say(f"to translate: {what}, into {', '.join(busy)}")
     return True
 
 
@@ -50,11 +56,9 @@ def translate(ctx: Context, languages: tuple[str, ...], articles: tuple[str, ...
     rt = ctx.runtime
     if not _plan_run(ctx, languages, articles, redraft_unapproved):
         return
-    prepare_prefect(ctx.verbose)
-    from ..flows import run_here
-    from ..flows.translate import translate_articles
+    with flow_runs(ctx, "flow translate-articles"), progress.showing(lines=not ctx.quiet):
+        from ..flows.translate import translate_articles
 
-    with progress.showing(), run_here():
         reports = translate_articles(project=ctx.project_dir, languages=list(languages) or None,
                                      articles=list(articles) or None, user=rt.user,
                                      redraft_unapproved=redraft_unapproved, processes=processes)
@@ -142,11 +146,9 @@ def sync(ctx: Context) -> None:
 
     if not _plan_run(ctx, (), (), False):
         return
-    prepare_prefect(ctx.verbose)
-    from ..flows import run_here
-    from ..flows.translate import sync_articles
+    with flow_runs(ctx, "flow sync-articles"), progress.showing(lines=not ctx.quiet):
+        from ..flows.translate import sync_articles
 
-    with progress.showing(), run_here():
         reports = sync_articles(project=ctx.project_dir, user=ctx.runtime.user)
     for r in reports:
         click.echo(f"{r.lang}: {r.new} new, {r.from_memory} from memory, {r.flagged} flagged")

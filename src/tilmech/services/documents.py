@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,12 +23,14 @@ from ..articles import (
     load_article,
     load_articles,
 )
-from ..markdown.extract import SegmentedArticle, segment_article
 from ..runtime import Runtime
 from ..store import (
     ArticleRow,
 )
 from ..store.queries import segment_counts
+
+if TYPE_CHECKING:
+    from ..markdown.extract import SegmentedArticle
 
 CHUNK_ARTICLES = 100  # articles held in memory at a time by ingest and translate
 
@@ -59,6 +62,9 @@ def segmented(article: Article, cuts: FrozenCuts = ()) -> SegmentedArticle:
     sentence splitting is the costliest step outside the engine. The result depends on nothing
     but the two arguments. (Translation takes the segments ingest stored, and splits only an
     article whose file changed since, once for all its languages.)"""
+    # Markdown's parser, imported only when an article is split
+    from ..markdown.extract import segment_article
+
     return segment_article(article, dict(cuts))
 
 
@@ -95,10 +101,13 @@ def count_documents(rt: Runtime, slugs: Sequence[str] | None = None) -> int:
     return len(article_paths(rt.settings.content_dir, list(slugs) if slugs else None, rt.settings.root))
 
 
-def check_documents(rt: Runtime, slugs: Sequence[str] | None = None) -> int:
+def check_documents(rt: Runtime, slugs: Sequence[str] | None = None, *, hashes: dict[str, str] | None = None) -> int:
     """Read every article (all, or those named); returns how many there are. Reads one at a time and
     keeps none but the problems found, raised at once at the end: one as it is, several as
-    ``content/en: N problems in M articles`` then one line each (file, line, what to do)."""
+    ``content/en: N problems in M articles`` then one line each (file, line, what to do).
+    ``hashes``, when given, receives each file's hash (slug -> :func:`file_hash`), for
+    :func:`~tilmech.services.planning.plan_translation` not to read the files again."""
+    from ..articles import file_hash
     from ..errors import ConfigError, Problems
 
     settings = rt.settings
@@ -108,7 +117,10 @@ def check_documents(rt: Runtime, slugs: Sequence[str] | None = None) -> int:
     bad = 0
     for path in paths:
         try:
-            load_article(path, settings.root)
+            data = path.read_bytes()
+            load_article(path, settings.root, data)
+            if hashes is not None:
+                hashes[path.stem] = file_hash(data)
             continue
         except ConfigError as exc:  # InputError too; several problems of one file come as Problems
             problems += exc.lines if isinstance(exc, Problems) else [str(exc)]

@@ -5,17 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
-from ..catalogs import CatalogReport, update_catalogs
 from ..languages import Language
 from ..runtime import Runtime
 from ..store import (
     SegmentRow,
     TranslationRow,
 )
-from ..store.integrity import StoreFinding, backup_store, check_store
+
+if TYPE_CHECKING:  # imported where used: `tilmech status` needs neither Babel nor the integrity checks
+    from ..catalogs import CatalogReport
+    from ..store.integrity import StoreFinding
 
 
 def catalogs_update(rt: Runtime, languages: Sequence[str] | None = None) -> list[CatalogReport]:
@@ -24,6 +27,8 @@ def catalogs_update(rt: Runtime, languages: Sequence[str] | None = None) -> list
 
     def translate(lang: Language, texts: list[str]) -> list[str]:
         return [r.text for r in rt.engine(lang).translate(texts, rt.settings.source, lang)]
+
+    from ..catalogs import update_catalogs
 
     return update_catalogs(rt.settings.path("locales"), langs, translate)
 
@@ -52,9 +57,13 @@ def stats(rt: Runtime) -> dict[str, dict[str, int]]:
 
 def db_check(rt: Runtime) -> list[StoreFinding]:
     """Every problem of the store (integrity, references, approved text, releases, history); empty: sound."""
+    from ..store.integrity import check_store
+
     return check_store(rt.store)
 
 
 def db_backup(rt: Runtime, dest: Path) -> int:
     """A consistent copy of the SQLite store in the new file ``dest``, made while others may write; its size."""
+    from ..store.integrity import backup_store
+
     return backup_store(rt.store, Path(dest))

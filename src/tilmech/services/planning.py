@@ -10,7 +10,7 @@ the store says which languages have untranslated segments.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -46,24 +46,27 @@ class TranslationPlan:
 
 
 def plan_translation(rt: Runtime, slugs: Sequence[str] | None = None,
-                     languages: Sequence[str] | None = None) -> TranslationPlan:
+                     languages: Sequence[str] | None = None, *,
+                     hashes: Mapping[str, str] | None = None) -> TranslationPlan:
     """The plan of ``tilmech translate`` for these articles (all by default) and languages (all by
-    default): reads and hashes the files, one query for their stored hashes, one per language
-    for what is left to translate."""
+    default): reads and hashes the files (unless ``hashes`` holds them, from
+    :func:`~tilmech.services.documents.check_documents`), one query for their stored hashes, one
+    per language for what is left to translate."""
     from .translate import pending_work
 
     settings = rt.settings
     codes = tuple(lang.code for lang in settings.resolve_languages(list(languages or ())))
     paths = article_paths(settings.content_dir, list(slugs) if slugs else None, settings.root)
-    hashes = {path.stem: file_hash(path.read_bytes()) for path in paths}
+    read = hashes or {}
+    digests = {path.stem: read[path.stem] if path.stem in read else file_hash(path.read_bytes()) for path in paths}
     stored: dict[str, str | None] = {}
-    names = list(hashes)
+    names = list(digests)
     with rt.store.reading() as s:
         for start in range(0, len(names), 500):
             chunk = names[start : start + 500]
             stored.update((slug, digest) for slug, digest in s.execute(
                 select(ArticleRow.slug, ArticleRow.file_hash).where(ArticleRow.slug.in_(chunk))))
-    changed = tuple(slug for slug, digest in hashes.items() if stored.get(slug) != digest)
+    changed = tuple(slug for slug, digest in digests.items() if stored.get(slug) != digest)
     pending = pending_work(rt, names, list(codes)) if names and not changed else {}
     return TranslationPlan(tuple(names), changed, codes, pending)
 
