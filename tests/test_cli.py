@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA
+from conftest import DATA, functional_checks
 
 
 def test_malformed_front_matter_names_file_and_line(pseudo_project: Path, tilmech) -> None:  # type: ignore[no-untyped-def]
@@ -78,19 +78,21 @@ def test_missing_model_says_both_ways_to_install(pseudo_project: Path, tmp_path:
 def test_review_cycle(pseudo_project: Path, tilmech) -> None:  # type: ignore[no-untyped-def]
     """edit → draft, approve, edit again → back to draft, send back; all in the history."""
     assert tilmech("--project", pseudo_project, "translate", "--lang", "ru").code == 0
-    listing = tilmech("--project", pseudo_project, "review", "list", "--lang", "ru", "--state", "draft")
+    listing = tilmech("--project", pseudo_project, "review", "list", "--lang", "ru", "--state", "draft", "--ids")
     first = listing.out.split()[0]
-    assert tilmech("--project", pseudo_project, "review", "approve", first, "--lang", "ru").code == 0
+    assert tilmech("--project", pseudo_project, "review", "approve", first, "--lang", "ru",
+                   "--acknowledge", functional_checks()).code == 0
     edited = tilmech("--project", pseudo_project, "review", "edit", first[:8], "--lang", "ru", "--text", "Церемония")
     assert edited.code == 0 and edited.out.split()[-1] == "draft"
     back = tilmech("--project", pseudo_project, "review", "send-back", first, "--lang", "ru", "--note", "style")
     assert back.code == 0
     shown = tilmech("--project", pseudo_project, "review", "show", first, "--lang", "ru")
-    history = [line.split()[2] for line in shown.out.splitlines() if line.startswith("  20")]
+    after_notes = shown.out.split("\n[ru]", 1)[1]  # send-back notes come first, then the history
+    history = [line.split()[2] for line in after_notes.splitlines() if line.startswith("  20")]
     assert history == ["translate", "approve", "edit", "send-back"]
     assert "current:  Церемония" in shown.out
     assert "[ru] needs-work" in shown.out
-    assert tilmech("--project", pseudo_project, "review", "list", "--state", "needs-work").out.count("\n") == 1
+    assert tilmech("--project", pseudo_project, "review", "list", "--state", "needs-work", "--ids").out.count("\n") == 1
 
 
 @pytest.mark.usefixtures("prefect_server")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from conftest import drafted
+from conftest import approve_article, drafted, functional_checks
 from tilmech import services
 from tilmech.cli import funnel
 from tilmech.errors import StoreUnavailable
@@ -54,16 +54,17 @@ def impatient(project: Path) -> Path:
 def test_a_busy_store_is_one_line_and_exit_3_and_the_retry_works(project: Path, impatient: Path,
                                                                  tilmech) -> None:  # type: ignore[no-untyped-def]
     with write_lock(impatient):
-        listing = tilmech("--project", project, "review", "list", "--lang", "ru", "--state", "draft")
+        listing = tilmech("--project", project, "review", "list", "--lang", "ru", "--state", "draft", "--ids")
         assert listing.code == 0  # reads do not wait for the writer
-        segment = listing.out.split()[0]
-        result = tilmech("--project", project, "review", "approve", segment, "--lang", "ru")
+        segment = listing.out.split()[0]  # the worst: its functional QA findings are acknowledged
+        approve = ("review", "approve", segment, "--lang", "ru", "--acknowledge", functional_checks())
+        result = tilmech("--project", project, *approve)
         assert result.code == 3
         line = _one_line(result.err)
         assert line.startswith("error: the store is busy: ")
         assert str(impatient) in line and "store_timeout" in line and "try again" in line
-    again = tilmech("--project", project, "review", "approve", segment, "--lang", "ru")
-    assert (again.code, again.out.strip()) == (0, "approved 1 segments (ru)")
+    again = tilmech("--project", project, *approve)
+    assert (again.code, again.out.strip()) == (0, "approved 1 segments (ru)"), again
 
 
 def test_the_store_itself_maps_a_busy_lock_for_every_surface(project: Path) -> None:
@@ -99,7 +100,7 @@ def test_publish_to_a_file_is_a_usage_error(project: Path, tmp_path: Path, tilme
 
     rt = load_runtime(project)
     for code in ("ru", "ky", "zh"):
-        services.review_approve(rt, code, article=SEED)
+        approve_article(rt, code, SEED)
     release = services.release_create(rt)
     services.release_approve(rt, release.id)
     rt.close()

@@ -76,7 +76,7 @@ def test_the_queue_puts_the_worst_first_and_filters_by_risk(translated: Path, ti
     # the command line: worst first by default, the risk shown
     out = tilmech("--project", translated, "review", "list", "--lang", "zh", "--min-risk", str(middle))
     assert out.code == 0
-    shown = [float(line.split()[2]) for line in out.out.splitlines()]
+    shown = [float(line.split()[2]) for line in out.out.splitlines()[1:]]  # under the header row
     assert shown == sorted(shown, reverse=True) and len(shown) == len(high)
 
 
@@ -317,3 +317,37 @@ def test_the_qa_report_streams_the_queue_and_keeps_the_worst_as_the_queue_orders
                 counts[f.code] = counts.get(f.code, 0) + 1
         assert report.by_check == dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
         assert sum(c["segments"] for c in report.by_article.values()) == len(chosen)
+
+
+def test_qa_verify_reads_markdown_as_the_queue_does(pseudo_project: Path, tilmech) -> None:  # type: ignore[no-untyped-def]
+    """A lost **bold** is caught by `qa verify` as in the pipeline, and the same pair, ingested and
+    translated into the queue, gets the same finding."""
+    source = "We **thank** our partners at [KNU](https://knu.kg)."
+    kept = tilmech("--project", pseudo_project, "qa", "verify", "--lang", "ru", "--source", source, "--target",
+                   "Мы **благодарим** наших партнёров из [КНУ](https://knu.kg).")
+    assert (kept.code, kept.out.strip()) == (0, "ok")
+    lost = tilmech("--project", pseudo_project, "qa", "verify", "--lang", "ru", "--source", source, "--target",
+                   "Мы благодарим наших партнёров из [КНУ](https://knu.kg).", "--json")
+    assert lost.code == 1
+    assert [(f["code"], f["message"]) for f in json.loads(lost.out)] == [
+        ("placeholder", "placeholder {/1} (strong) is missing"), ("placeholder", "placeholder {1} (strong) is missing")]
+    moved = tilmech("--project", pseudo_project, "qa", "verify", "--lang", "ru", "--source", source, "--target",
+                    "Мы **благодарим** наших партнёров из [КНУ](https://knu.kg/evil).", "--json")
+    assert moved.code == 1 and {f["code"] for f in json.loads(moved.out)} == {"placeholder"}
+    # the queue's own form (placeholders in the source) is still taken as it is
+    queue = tilmech("--project", pseudo_project, "qa", "verify", "--lang", "ru", "--source",
+                    "We {1}thank{/1} our partners.", "--target", "Мы {1}благодарим{/1} наших партнёров.")
+    assert (queue.code, queue.out.strip()) == (0, "ok")
+    # the pipeline on the same Markdown: the stored draft's findings, checked again, say the same
+    import datetime as dt
+
+    from tilmech import services
+    from tilmech.articles import Article
+    from tilmech.languages import get_language
+    from tilmech.markdown.extract import segment_article
+    from tilmech.runtime import load_runtime
+
+    rt = load_runtime(pseudo_project)
+    (segment,) = segment_article(Article("x", "", dt.date(2024, 1, 1), source)).segments
+    in_queue = services.check_draft(rt, segment, "Мы благодарим наших партнёров из {2}КНУ{/2}.", get_language("ru"))
+    assert sorted(f.message for f in in_queue) == sorted(f["message"] for f in json.loads(lost.out))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import Any
@@ -12,17 +13,23 @@ import click
 class Context:
     """The root options; the runtime (settings, store, glossary) is loaded when a command first needs it."""
 
-    def __init__(self, project: Path | None = None, user: str | None = None, verbose: bool = False) -> None:
+    def __init__(self, project: Path | None = None, user: str | None = None, verbose: bool = False,
+                 quiet: bool = False) -> None:
         self.project = project
         self.user = user
         self.verbose = verbose
+        self.quiet = quiet  # -q: no progress lines (say)
         self.note = ""  # said on stderr after a command that succeeded (single-user mode)
+        self.server: str | None = None  # --server URL / $TILMECH_SERVER: act through that server's API
         self._runtime: Any = None
+        self._backend: Any = None
 
     @property
     def runtime(self) -> Any:
         """The project's runtime, acting as the store's user (see :func:`identify`)."""
         if self._runtime is None:
+            if self.server:  # a command without a remote meaning that pass_ctx did not see: never act here
+                refuse_remote(click.get_current_context(silent=True))
             from ..runtime import load_runtime
 
             current = click.get_current_context(silent=True)
@@ -35,15 +42,63 @@ class Context:
     def project_dir(self) -> str:
         return str(self.runtime.settings.root)
 
+    @property
+    def backend(self) -> Any:
+        """What the review, inbox, status and release commands act through (:mod:`.backend`): this
+        project's store, or with ``--server`` the server's API as the user of ``$TILMECH_TOKEN``."""
+        if self._backend is None:
+            if self.server:
+                from .remote import RemoteBackend  # httpx: only for the remote CLI
 
-pass_ctx = click.make_pass_decorator(Context)
+                self._backend = RemoteBackend(self.server, os.environ.get("TILMECH_TOKEN", ""))
+            else:
+                from .backend import LocalBackend
+
+                self._backend = LocalBackend(self.runtime)
+        return self._backend
+
+
+_pass_state = click.make_pass_decorator(Context)
+
+# The commands that also work remotely (``tilmech --server URL ...``): the others are refused there.
+REMOTE_COMMANDS = frozenset({"status", "inbox", "review list", "review show", "review edit", "review approve",
+                             "review send-back", "review comment", "release list", "release create",
+                             "release approve", "release publish", "release rollback", "release discard",
+                             "release diff"})
+REMOTE_GROUPS = frozenset(command.split()[0] for command in REMOTE_COMMANDS)
+
+
+def refuse_remote(current: click.Context | None) -> None:
+    """The usage error of a command that has no remote meaning, given ``--server``."""
+    from ..errors import UsageError
+
+    path = " ".join(current.command_path.split()[1:]) if current is not None else ""
+    command = f"`tilmech {path}`" if path else "this command"
+    raise UsageError(f"{command} has no remote meaning: run it where the store is, without --server "
+                     "(or $TILMECH_SERVER); remotely: status, inbox, review list/show/edit/approve/send-back/"
+                     "comment, release list/create/approve/publish/rollback/discard/diff")
+
+
+def pass_ctx(f: Any) -> Any:
+    """Pass the :class:`Context` as the command's first argument; with ``--server``, a command that
+    has no remote meaning is refused before it starts (a usage error, exit 2)."""
+
+    @functools.wraps(f)
+    def checked(obj: Context, /, *args: Any, **kwargs: Any) -> Any:  # positional: a --state option is "state"
+        if obj.server:
+            current = click.get_current_context()
+            if " ".join(current.command_path.split()[1:3]) not in REMOTE_COMMANDS:
+                refuse_remote(current)
+        return f(obj, *args, **kwargs)
+
+    return _pass_state(checked)
 
 # The operator's commands: they run before a store exists, or act on the project's files and
 # processes rather than on the store's content (shell access is admin-equivalent anyway).
-OPERATOR_COMMANDS = frozenset({"db", "models", "serve", "schedule", "deploy", "worker", "catalogs", "compare",
+OPERATOR_COMMANDS = frozenset({"db", "models", "serve", "server", "schedule", "deploy", "worker", "catalogs", "compare",
                                "import-html", "qa checks", "qa verify", "glossary verify", "glossary import"})
 # Commands that only read: they act as the user too, but single-user mode needs no word on them.
-READ_COMMANDS = frozenset({"status", "review list", "review show", "release list", "release diff", "releases",
+READ_COMMANDS = frozenset({"status", "inbox", "review list", "review show", "release list", "release diff", "releases",
                            "verify", "qa report", "glossary check", "glossary stats", "glossary export",
                            "xliff export", "users list", "users tokens"})
 
@@ -114,6 +169,14 @@ def _store_exists(rt: Any) -> bool:
 def err(message: str) -> None:
     """A line for the person at the terminal (stderr), apart from the command's output."""
     click.echo(message, err=True)
+
+
+def say(message: str) -> None:
+    """A line of progress on stderr (what a slow command is doing or waiting for), TTY or not; none with -q."""
+    current = click.get_current_context(silent=True)
+    state = current.find_object(Context) if current is not None else None
+    if state is None or not state.quiet:
+        click.echo(message, err=True)
 
 
 def short(text: str, width: int = 70) -> str:

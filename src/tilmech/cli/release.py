@@ -1,4 +1,8 @@
-"""Releases: `tilmech release create`, `approve`, `discard`, `diff`, `list`."""
+"""Releases: `tilmech release create`, `approve`, `publish`, `rollback`, `discard`, `diff`, `list`.
+
+Each command acts through ``ctx.backend``: this project's store, or with ``--server`` a Tilmech
+server's API (:mod:`.remote`); the output is the same either way.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,8 @@ from .context import Context, err, pass_ctx
 
 @click.group()
 def release() -> None:
-    """Releases: create a snapshot of approved text, approve or discard it (editors), diff, list."""
+    """Releases: create a snapshot of approved text, approve, publish, roll back or discard it (editors),
+    diff, list."""
 
 
 def _describe_release(info: Any) -> None:
@@ -32,9 +37,7 @@ def _describe_release(info: Any) -> None:
 @pass_ctx
 def release_create(ctx: Context, previous_editions: bool) -> None:
     """Snapshot the articles that are fully approved, per locale. Prints `release ID`."""
-    from ..services import release_create as create
-
-    info = create(ctx.runtime, previous_editions)
+    info = ctx.backend.release_create(previous_editions)
     click.echo(f"release {info.id}")
     _describe_release(info)
     for warning in info.warnings:
@@ -49,9 +52,7 @@ def release_approve(ctx: Context, release_id: int) -> None:
 
     Approving an approved release changes nothing: it prints `release R is already approved`
     and exits 0, so that a script may approve again safely."""
-    from ..services import release_approve as approve
-
-    info = approve(ctx.runtime, release_id)
+    info = ctx.backend.release_approve(release_id)
     click.echo(info.warnings[0] if info.warnings else f"release {info.id} {info.state}")
 
 
@@ -60,9 +61,31 @@ def release_approve(ctx: Context, release_id: int) -> None:
 @pass_ctx
 def release_discard(ctx: Context, release_id: int) -> None:
     """Delete pending release R (editors); an approved release cannot be discarded (exit 1)."""
-    from ..services import release_discard as discard
+    click.echo(f"release {ctx.backend.release_discard(release_id)} discarded")
 
-    click.echo(f"release {discard(ctx.runtime, release_id)} discarded")
+
+@release.command("publish")
+@click.argument("release_id", type=int)
+@pass_ctx
+def release_publish(ctx: Context, release_id: int) -> None:
+    """Publish approved release R to the configured target (paths.publish) and serve it (editors), as the
+    releases page does, in this process. `tilmech publish R` runs the flow publish-release instead, and
+    takes another target (--to)."""
+    report = ctx.backend.release_publish(release_id)
+    click.echo(f"published release {report.release} to {report.location}")
+    for warning in report.warnings:
+        err(f"warning: {warning}")
+    for locale, count in report.locales.items():
+        err(f"  {locale}: {count} articles")
+
+
+@release.command("rollback")
+@click.argument("release_id", type=int)
+@pass_ctx
+def release_rollback(ctx: Context, release_id: int) -> None:
+    """Serve published release R again at the configured target (its files are verified first; editors).
+    `tilmech rollback` takes another target (--to), and defaults to the release published before."""
+    click.echo(f"current release: {ctx.backend.release_rollback(release_id)}")
 
 
 @release.command("diff")
@@ -71,14 +94,12 @@ def release_discard(ctx: Context, release_id: int) -> None:
               help="Compare with release R instead of the release the site serves now.")
 @click.option("--to", "dest", default=None, metavar="DIR_OR_URL",
               help="The publishing folder or fsspec URL whose served release is compared. "
-                   "Default: paths.publish of tilmech.yaml.")
+                   "Default: paths.publish of tilmech.yaml (not with --server: the server's own).")
 @pass_ctx
 def release_diff(ctx: Context, release_id: int, against: int | None, dest: str | None) -> None:
     """What release R changes per locale against the served release: articles added, changed (with the
     number of changed segments), removed, held back."""
-    from ..services import release_diff as diff
-
-    result = diff(ctx.runtime, release_id, against, dest)
+    result = ctx.backend.release_diff(release_id, against, dest)
     click.echo(f"release {result.release} against "
                + (f"release {result.against}" if result.against is not None else "nothing (nothing served yet)"))
     for loc in result.locales:
@@ -107,8 +128,6 @@ def _segments(count: int) -> str:
 @pass_ctx
 def release_list(ctx: Context) -> None:
     """All releases."""
-    from ..services import release_list as list_releases
-
-    for info in list_releases(ctx.runtime):
+    for info in ctx.backend.release_list():
         locales = " ".join(f"{k}:{len(v)}" for k, v in info.locales.items())
         click.echo(f"{info.id}\t{info.state}\t{info.created_at}\t{locales}")
