@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from conftest import functional_checks
 from tilmech import services
 from tilmech.errors import ConfigError, ModelMissing
 from tilmech.languages import get_language
@@ -123,7 +124,8 @@ def test_nllb_model_through_the_whole_pipeline(project: Path, ct2_models: dict[s
 
     # a new version of the model: unapproved drafts are made again, approved ones are kept
     first = {it.article for it in items}.pop()
-    assert tilmech("--project", project, "review", "approve", "--article", first, "--lang", "ky").code == 0
+    assert tilmech("--project", project, "review", "approve", "--article", first, "--lang", "ky",
+                   "--acknowledge", functional_checks()).code == 0
     settings["engine_defs"]["ct2-nllb"]["version"] = "nllb-2"
     (project / "tilmech.yaml").write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
     redraft = tilmech("--project", project, "translate", "--lang", "ky", "--redraft-unapproved")
@@ -137,7 +139,8 @@ def test_nllb_model_through_the_whole_pipeline(project: Path, ct2_models: dict[s
     # review, release, publish
     for code in ("ru", "ky", "zh"):
         for slug in {it.article for it in items}:
-            assert tilmech("--project", project, "review", "approve", "--article", slug, "--lang", code).code == 0
+            assert tilmech("--project", project, "review", "approve", "--article", slug, "--lang", code,
+                           "--acknowledge", functional_checks()).code == 0
     created = tilmech("--project", project, "release", "create")
     release_id = created.out.split()[1]
     assert tilmech("--project", project, "release", "approve", release_id).code == 0

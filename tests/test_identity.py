@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import drafted
+from conftest import approve_article, drafted, functional_checks
 from tilmech import services
 from tilmech.errors import Forbidden, Unauthorized
 from tilmech.runtime import Runtime, load_runtime, os_login
@@ -31,7 +31,7 @@ def _on(project: Path, store: str, request: pytest.FixtureRequest) -> Path:
 
 def _release(rt: Runtime) -> int:
     for code in ("ru", "ky", "zh"):
-        services.review_approve(rt, code, article=SEED)
+        approve_article(rt, code, SEED)
     return services.release_create(rt).id
 
 
@@ -108,7 +108,8 @@ def test_a_sent_back_segment_survives_an_article_approval(pseudo_project: Path, 
     held = items[2].segment_id
     services.review_send_back(rt, "ky", [held], "check the term")
     p = ("--project", pseudo_project)
-    done = tilmech(*p, "review", "approve", "--article", SEED, "--lang", "ky")
+    ack = ("--acknowledge", functional_checks())  # the held state is the subject here, not QA
+    done = tilmech(*p, "review", "approve", "--article", SEED, "--lang", "ky", *ack)
     assert done.code == 0, done
     assert done.out == (f"approved {len(items) - 1} segments (ky); skipped 1 needs-work: name them by id ({held}) "
                         "or use --include needs-work\n")
@@ -116,7 +117,7 @@ def test_a_sent_back_segment_survives_an_article_approval(pseudo_project: Path, 
     assert services.approve_segments(rt, "ky", article=SEED).skipped == {"needs-work": (held,)}
     bad = tilmech(*p, "review", "approve", "--article", SEED, "--lang", "ky", "--include", "approved")
     assert bad.code == 2 and "use needs-work or stale" in bad.err
-    again = tilmech(*p, "review", "approve", "--article", SEED, "--lang", "ky", "--include", "needs-work")
+    again = tilmech(*p, "review", "approve", "--article", SEED, "--lang", "ky", "--include", "needs-work", *ack)
     assert again.out == "approved 1 segments (ky)\n"
     history = services.review_show(rt, held, "ky").history["ky"]
     assert [(h.action, h.after_state) for h in history][-2:] == [("send-back", "needs-work"), ("approve", "approved")]
@@ -161,7 +162,9 @@ def test_the_history_shows_the_surface(pseudo_project: Path, tilmech) -> None:  
     rt = workbench_runtime(pseudo_project)
     one, two, three = services.review_list(rt, "ky", article=SEED)[:3]
     p = ("--project", pseudo_project)
-    assert tilmech(*p, "--user", "bakyt", "review", "approve", one.segment_id, "--lang", "ky").code == 0
+    ack = functional_checks()  # the surface is the subject here, not QA: open findings are acknowledged
+    assert tilmech(*p, "--user", "bakyt", "review", "approve", one.segment_id, "--lang", "ky",
+                   "--acknowledge", ack).code == 0
     client = TestClient(create_app(rt))
     client.headers["Authorization"] = f"Bearer {services.create_token(rt, 'bakyt', 'cat-tool')}"
     sent = client.post(f"/api/segments/{two.segment_id}/ky/send-back", json={"version": two.version, "note": "n"})
@@ -169,7 +172,9 @@ def test_the_history_shows_the_surface(pseudo_project: Path, tilmech) -> None:  
     web = TestClient(create_app(rt))
     csrf = web.post("/api/login", json={"name": "bakyt", "password": PASSWORD}).json()["csrf"]
     web.headers["X-CSRF-Token"] = csrf
-    assert web.post(f"/api/segments/{three.segment_id}/ky/approve", json={"version": three.version}).status_code == 200
+    approved = web.post(f"/api/segments/{three.segment_id}/ky/approve",
+                        json={"version": three.version, "acknowledge": ack.split(",")})
+    assert approved.status_code == 200, approved.text
     login = os_login()
     cli = "cli" if login in ("", "bakyt") else f"cli (login {login})"
     last = {sid: services.review_show(rt, sid, "ky").history["ky"][-1]

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from babel.dates import format_date
 
+from conftest import functional_checks
 from tilmech.articles import read_article
 from tilmech.languages import get_language
 from tilmech.runtime import load_runtime
@@ -57,7 +58,10 @@ def structure(html: str) -> _Structure:
 
 
 def article_body_html(page: str) -> str:
-    return page[page.index("<article>") : page.index("</article>")]
+    """The page's one ``<article>`` (the theme may give it attributes: ``<article class="story">``)."""
+    opening = re.search(r"<article\b[^>]*>", page)
+    assert opening and page.count("<article") == 1, page
+    return page[opening.start() : page.index("</article>")]
 
 
 def test_article_to_published_bundle(project: Path, tmp_path: Path, tilmech) -> None:  # type: ignore[no-untyped-def]
@@ -114,7 +118,8 @@ def test_article_to_published_bundle(project: Path, tmp_path: Path, tilmech) -> 
     # 3. review: approve everything, per article and language
     for code in ("ru", "ky", "zh"):
         for slug in (SEED, SHOWCASE):
-            approved = tilmech("--project", project, "review", "approve", "--article", slug, "--lang", code)
+            approved = tilmech("--project", project, "review", "approve", "--article", slug, "--lang", code,
+                               "--acknowledge", functional_checks())  # the copy model's English: untranslated
             assert approved.code == 0, approved
 
     # 4. release: created, refused while unapproved, then approved and published
@@ -133,6 +138,10 @@ def test_article_to_published_bundle(project: Path, tmp_path: Path, tilmech) -> 
     assert current.is_symlink() and current.resolve() == (out / "releases" / release_id).resolve()
     english = (current / "en" / f"{SHOWCASE}.html").read_text(encoding="utf-8")
     en_structure = structure(article_body_html(english))
+    # the article's image (images/plaque.jpg) is copied once into the release, named by its content
+    plaque_bytes = (project / "content" / "en" / "images" / "plaque.jpg").read_bytes()
+    plaque = f"assets/{hashlib.sha256(plaque_bytes).hexdigest()[:16]}.jpg"
+    assert (current / plaque).read_bytes() == plaque_bytes
     for code in ("ru", "ky", "zh"):
         lang = get_language(code)
         folder = current / code
@@ -157,7 +166,7 @@ def test_article_to_published_bundle(project: Path, tmp_path: Path, tilmech) -> 
         translated = structure(article_body_html((folder / f"{SHOWCASE}.html").read_text(encoding="utf-8")))
         assert translated.tags == en_structure.tags
         assert translated.hrefs == en_structure.hrefs
-        assert translated.images == en_structure.images == ["images/plaque.jpg"]
+        assert translated.images == en_structure.images == [f"../{plaque}"]  # the one copy in the release
         # the rebuilt Markdown keeps the front matter and is a valid article
         md = read_article((folder / f"{SEED}.md").read_text(encoding="utf-8"), SEED)
         assert md.date.isoformat() == "2023-06-06" and md.tags[0] == "smart-classroom"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from conftest import approve_article
 from tilmech import services
 from tilmech.runtime import load_runtime
 from tilmech.store import Store
@@ -37,7 +38,7 @@ def test_the_pipeline_runs_on_postgresql(pseudo_project: Path, postgres_url: str
     outcomes = {o.segment_id: o.outcome for o in services.xliff_import(rt, xliff, "x.xlf")}
     assert outcomes[items[1].segment_id] == "edited" and outcomes[items[2].segment_id] == "refused"
     for code in ("ru", "ky", "zh"):
-        services.review_approve(rt, code, article=SEED)
+        approve_article(rt, code, SEED)
     release = services.release_create(rt)
     services.release_approve(rt, release.id)
     report = services.publish(rt, release.id, tmp_path / "site")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import approve_article, functional_checks
 from tilmech import services
 from tilmech.runtime import Runtime
 from tilmech.web import create_app
@@ -23,7 +24,7 @@ PARTNERS = "partners-showcase"
 def rt(pseudo_project: Path) -> Runtime:
     rt = workbench_runtime(pseudo_project)
     for code in ("ru", "ky", "zh"):
-        services.review_approve(rt, code, article=SEED)
+        approve_article(rt, code, SEED)
     return rt
 
 
@@ -206,7 +207,7 @@ def test_an_editor_publishes_and_rolls_back_from_the_releases_page(server, brows
     # a retranslated sentence, a second release: its diff on the page, then published
     item = next(i for i in services.review_list(rt, "ru", article=SEED) if i.field == "body")
     services.review_edit(rt, item.segment_id, "ru", item.text + " (правка)")
-    services.review_approve(rt, "ru", [item.segment_id])
+    services.review_approve(rt, "ru", [item.segment_id], acknowledge=functional_checks().split(","))
     confirmed(page, base, "#create-release")
     assert page.text_content("#diff-2 tr[data-lang='ru'] td.changed") == f"{SEED} (1 segment)"
     assert page.text_content("#diff-2 caption") == "Release 2 against release 1, served now"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from conftest import drafted
+from conftest import approve_article, drafted
 from tilmech import services
 from tilmech.auth import Role, User
 from tilmech.errors import Forbidden, NotFound, WorkflowError
@@ -109,8 +109,8 @@ def test_a_release_freezes_exactly_the_complete_articles(rt: Runtime) -> None:
 
 
 def test_a_release_is_the_same_whatever_the_chunk_of_articles(rt: Runtime) -> None:
-    services.review_approve(rt, "ru", article=SEED, include=["stale"])
-    services.review_approve(rt, "ky", article=SEED, include=["stale"])
+    approve_article(rt, "ru", SEED, include=["stale"])
+    approve_article(rt, "ky", SEED, include=["stale"])
     whole = services.release_create(rt)
     one_by_one = services.release_create(rt, chunk=1)
     assert whole.locales == {"en": (PARTNERS, SEED), "ru": (PARTNERS, SEED), "ky": (SEED,)}
@@ -125,7 +125,7 @@ def test_a_release_is_the_same_whatever_the_chunk_of_articles(rt: Runtime) -> No
 
 def test_an_article_edited_since_ingest_waits_until_it_is_translated_again(rt: Runtime) -> None:
     """Its segments are those of its text now (split again), not those the store holds."""
-    services.review_approve(rt, "ru", article=SEED, include=["stale"])
+    approve_article(rt, "ru", SEED, include=["stale"])
     assert services.release_create(rt).locales["ru"] == (PARTNERS, SEED)
     path = rt.settings.content_dir / f"{SEED}.md"
     path.write_text(path.read_text(encoding="utf-8").replace(NEW, "A sentence nobody translated yet"),
@@ -134,7 +134,7 @@ def test_an_article_edited_since_ingest_waits_until_it_is_translated_again(rt: R
     assert info.locales["ru"] == (PARTNERS,) and info.incomplete["ru"] == (SEED,)
     services.ingest(rt)
     services.translate_language(rt, "ru", [SEED])
-    services.review_approve(rt, "ru", article=SEED, include=["stale"])
+    approve_article(rt, "ru", SEED, include=["stale"])
     assert services.release_create(rt).locales["ru"] == (PARTNERS, SEED)
 
 
@@ -214,8 +214,8 @@ def test_the_diff_counts_what_a_release_changes_against_the_served_one(rt: Runti
     services.publish(rt, served)
     assert services.served_release(rt) == served
     # then: SEED approved in ru and ky, one PARTNERS sentence retranslated in ru
-    services.review_approve(rt, "ru", article=SEED, include=["stale"])
-    services.review_approve(rt, "ky", article=SEED, include=["stale"])
+    approve_article(rt, "ru", SEED, include=["stale"])
+    approve_article(rt, "ky", SEED, include=["stale"])
     item = services.review_list(rt, "ru", article=PARTNERS)[1]
     services.review_edit(rt, item.segment_id, "ru", item.text + " (правка)")
     services.review_approve(rt, "ru", [item.segment_id])
@@ -285,7 +285,7 @@ def test_releases_are_managed_alike_on_postgresql(pseudo_project: Path, postgres
     services.translate_language(rt, "ru", [SEED])
     with pytest.raises(WorkflowError, match="nothing to release"):
         services.release_create(rt)
-    services.review_approve(rt, "ru", article=SEED, include=["stale"])
+    approve_article(rt, "ru", SEED, include=["stale"])
     first = services.release_create(rt)
     assert [w.split(":")[0] for w in first.warnings] == ["ky ships nothing", "zh ships nothing"]
     services.release_approve(rt, first.id)

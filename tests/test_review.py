@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
+from conftest import approve_article
 from tilmech import services
 from tilmech.errors import WorkflowError
 from tilmech.review import TRANSITIONS, Action, State, transition
@@ -120,7 +121,7 @@ def test_a_refused_transition_names_segment_state_and_action_and_changes_nothing
 
 
 def test_a_changed_sentence_is_carried_over_stale_then_approved_after_a_check(rt: Runtime) -> None:
-    services.review_approve(rt, "ky", article=SEED)
+    approve_article(rt, "ky", SEED)
     path = rt.settings.content_dir / f"{SEED}.md"
     path.write_text(path.read_text(encoding="utf-8").replace(OLD, NEW), encoding="utf-8")
     services.ingest(rt, [SEED])
@@ -129,7 +130,8 @@ def test_a_changed_sentence_is_carried_over_stale_then_approved_after_a_check(rt
     assert len(stale) == 1 and stale[0].source.startswith(NEW)
     assert _history(rt, stale[0].segment_id) == [("translate", None, "stale")]
     # the reviewer checks the old text against the new English and finds it still right
-    assert services.review_approve(rt, "ky", [stale[0].segment_id]) == 1
+    assert services.review_approve(rt, "ky", [stale[0].segment_id],
+                                   acknowledge=[f.code for f in stale[0].findings]) == 1
     assert _history(rt, stale[0].segment_id)[-1] == ("approve", "stale", "approved")
 
 
@@ -137,7 +139,7 @@ def test_redraft_replaces_only_the_drafts_the_table_allows(rt: Runtime) -> None:
     """A new model version drafts again draft and needs-work machine text; approved text stays."""
     draft, back, approved, *_ = services.review_list(rt, "ky", article=SEED)
     services.review_send_back(rt, "ky", [back.segment_id], "try again")
-    services.review_approve(rt, "ky", [approved.segment_id])
+    services.review_approve(rt, "ky", [approved.segment_id], acknowledge=[f.code for f in approved.findings])
     with rt.store.session() as s:  # as if an older version of the engine had made every draft
         s.execute(update(TranslationRow).where(TranslationRow.lang == "ky").values(model_version="0"))
     report = services.translate_language(rt, "ky", [SEED], redraft_unapproved=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from conftest import drafted
+from conftest import approve_article, drafted
 from tilmech import services
 from tilmech.runtime import Runtime, load_runtime
 from tilmech.services import ingestion
@@ -76,7 +76,7 @@ def test_a_release_waits_or_ships_the_previous_edition_as_the_editor_chooses(rt:
     services.ingest(rt)
     services.translate_language(rt, "ru", [SEED])
     services.translate_language(rt, "ky", [SEED])  # ky ships the new edition: a release that ships
-    services.review_approve(rt, "ky", article=SEED, include=["stale"])  # nothing at all is refused
+    approve_article(rt, "ky", SEED, include=["stale"])  # nothing at all is refused
 
     waits = services.release_create(rt)
     assert SEED not in waits.locales.get("ru", ()) and SEED in waits.incomplete["ru"]
@@ -150,7 +150,7 @@ def test_every_path_that_segments_an_article_gets_the_ids_the_store_has_in_any_p
     draft = next(i for i in services.review_list(rt, "ru", article=SEED) if i.segment_id == kept.id)
     outcomes = services.xliff_import(rt, exported.replace(f">{draft.text}<", ">Позже господин Сюй.<"), "x.xlf")
     assert [(o.segment_id, o.outcome) for o in outcomes if o.outcome != "unchanged"] == [(kept.id, "edited")]
-    services.review_approve(rt, "ru", article=SEED)
+    approve_article(rt, "ru", SEED)
     created = services.release_create(rt)
     assert SEED in created.locales["ru"]
     # a new process

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from conftest import approve_article
 from tilmech import services
 from tilmech.runtime import Runtime
 from tilmech.web import create_app
@@ -45,7 +46,9 @@ def test_translator_reviews_only_their_languages(app, rt: Runtime) -> None:  # t
     ru, ky = first(rt, "ru"), first(rt, "ky")
     edited = aida.put(f"/api/segments/{ru.segment_id}/ru", json={"text": "Церемония открытия", "version": ru.version})
     assert edited.status_code == 200 and edited.json()["state"] == "draft"
-    approved = aida.post(f"/api/segments/{ru.segment_id}/ru/approve", json={"version": edited.json()["version"]})
+    approved = aida.post(f"/api/segments/{ru.segment_id}/ru/approve",  # a short title: its length acknowledged
+                         json={"version": edited.json()["version"],
+                               "acknowledge": [f["code"] for f in edited.json()["findings"]]})
     assert approved.status_code == 200 and approved.json()["state"] == "approved"
     refused = aida.put(f"/api/segments/{ky.segment_id}/ky", json={"text": "Ачылыш", "version": ky.version})
     assert refused.status_code == 403
@@ -60,7 +63,7 @@ def test_translator_reviews_only_their_languages(app, rt: Runtime) -> None:  # t
 
 def test_only_editors_create_and_approve_releases(app, rt: Runtime) -> None:  # type: ignore[no-untyped-def]
     for code in ("ru", "ky", "zh"):
-        services.review_approve(rt, code, article=SEED)
+        approve_article(rt, code, SEED)
     elena = signed_in(app, "elena")
     created = elena.post("/api/releases")
     assert created.status_code == 200 and created.json()["locales"]["ru"] == [SEED]
@@ -153,7 +156,8 @@ def test_forms_work_without_javascript(app, rt: Runtime) -> None:  # type: ignor
     csrf = aida.headers["X-CSRF-Token"]
     item = first(rt, "ru")
     response = aida.post(f"/edit/{SEED}/ru/{item.segment_id}", follow_redirects=False,
-                         data={"action": "approve", "text": "Церемония", "version": item.version, "csrf": csrf})
+                         data={"action": "approve", "text": "Церемония", "version": item.version, "csrf": csrf,
+                               "acknowledge": ["length"]})  # a short title: its length acknowledged
     assert response.status_code == 303
     assert (first(rt, "ru").text, first(rt, "ru").state) == ("Церемония", "approved")
 
@@ -206,7 +210,7 @@ def test_users_command_adds_users_with_a_password_from_stdin(pseudo_project: Pat
 
 
 def test_the_release_page_shows_what_is_held_back(app, rt: Runtime) -> None:  # type: ignore[no-untyped-def]
-    services.review_approve(rt, "ru", article=SEED)
+    approve_article(rt, "ru", SEED)
     elena = signed_in(app, "elena")
     release = elena.post("/api/releases").json()
     assert release["incomplete"] == {"ru": ["partners-showcase"], "ky": ["partners-showcase", SEED],

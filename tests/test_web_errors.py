@@ -128,7 +128,8 @@ def test_an_unknown_failure_is_500_without_its_details_and_logged(app: FastAPI, 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("secret detail of the server")
 
-    monkeypatch.setattr(services, "progress_table", broken)
+    monkeypatch.setattr(services, "progress_table", broken)  # what /api/progress calls
+    monkeypatch.setattr(services, "desk_rows", broken)  # what the desk (/) calls
     aida = signed_in(app, "aida")
     with caplog.at_level(logging.ERROR, logger="tilmech.web"):
         response = aida.get("/api/progress")

@@ -129,6 +129,17 @@ class Conflict(WorkflowError):
         self.current_version = current_version
 
 
+class FindingsNotAcknowledged(WorkflowError):
+    """An approval of a text with open functional QA findings that were not acknowledged: nothing changed.
+    ``findings``: ``{"code", "message", "severity"}`` of each; approve again acknowledging their codes."""
+
+    http_status = 409
+
+    def __init__(self, message: str, findings: list[dict[str, str]]) -> None:
+        super().__init__(message)
+        self.findings = findings
+
+
 class TranslationFailed(TilmechError):
     """One or more languages failed during a translate run."""
 

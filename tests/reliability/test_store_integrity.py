@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import drafted
+from conftest import approve_article, drafted
 from tilmech import services
 from tilmech.runtime import load_runtime
 from tilmech.store import Store
@@ -22,7 +22,7 @@ def reviewed(pseudo_project: Path) -> Path:
     rt = drafted(pseudo_project)
     item = services.review_list(rt, "ru", article=SEED)[0]
     services.review_edit(rt, item.segment_id, "ru", item.text + " (правка)", item.version)
-    services.review_approve(rt, "ru", article=SEED)
+    approve_article(rt, "ru", SEED)
     services.release_create(rt)
     rt.close()
     return pseudo_project

@@ -4,7 +4,7 @@ and the QA report.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +15,7 @@ from ..errors import (
 )
 from ..languages import Language, get_language
 from ..markdown.placeholders import Segment
-from ..qa import Finding, check_pair, check_translation, risk_score
+from ..qa import Finding, Severity, check_pair, check_translation, risk_score
 from ..runtime import Runtime
 from ..store import (
     ArticleRow,
@@ -23,7 +23,7 @@ from ..store import (
     TranslationRow,
 )
 from ..store.queries import ITEM_COLUMNS, ReviewItem, item_of_row
-from .documents import load_documents
+from ..store.schema import AcknowledgementRow
 
 
 def check_draft(rt: Runtime, segment: Segment, text: str, lang: Language) -> list[Finding]:
@@ -31,15 +31,22 @@ def check_draft(rt: Runtime, segment: Segment, text: str, lang: Language) -> lis
     return check_translation(segment, text, lang, rt.matcher, rt.settings.disabled_checks(lang.code))
 
 
-def draft_risk(rt: Runtime, source: str, findings: Sequence[Finding], score: float | None, *, edited: bool) -> float:
+def draft_risk(rt: Runtime, source: str, findings: Sequence[Finding], score: float | None, *, edited: bool,
+               acknowledged: Collection[str] = ()) -> float:
+    """The risk of a draft; the findings whose codes were ``acknowledged`` on approval (services.acknowledge)
+    do not count, critical ones always do."""
     has_terms = any(m.term.enforced for m in rt.matcher.find(source))
-    return risk_score(findings, score, source, edited=edited, has_terms=has_terms)
+    counted = [f for f in findings if f.code not in acknowledged or f.severity is Severity.CRITICAL]
+    return risk_score(counted, score, source, edited=edited, has_terms=has_terms)
 
 
 def qa_verify(rt: Runtime, lang: str, source: str, target: str) -> list[Finding]:
-    """Every QA finding for one pair of free text (the source may hold placeholders {1}, {/1})."""
+    """Every QA finding for one pair, checked as the queue checks it: Markdown source and target parsed
+    as ingest parses them (inline markup to placeholders); a source holding placeholders {1}, {/1} is
+    the queue's own form and is taken as it is."""
     language = rt.settings.resolve_languages([lang])[0]
-    return check_pair(source, target, language, rt.matcher, rt.settings.disabled_checks(language.code))
+    return check_pair(source, target, language, rt.matcher, rt.settings.disabled_checks(language.code),
+                      markdown=True)
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,8 @@ def qa_recheck(rt: Runtime, lang: str | None = None, article: str | None = None)
     """Run the checks again on the current text of every segment (after a change of checks or settings)
     and store findings and risk, in one transaction."""
     codes = [x.code for x in rt.settings.resolve_languages([lang] if lang else None)]
+    from .documents import load_documents  # Markdown's parser: only for a recheck
+
     models = {seg.id: seg for doc in load_documents(rt, [article] if article else None) for seg in doc.segments}
     checked = changed = 0
     with rt.store.session() as s:
@@ -59,6 +68,11 @@ def qa_recheck(rt: Runtime, lang: str | None = None, article: str | None = None)
                  .where(SegmentRow.active.is_(True), TranslationRow.lang.in_(codes)))
         if article:
             query = query.where(SegmentRow.article == article)
+        # findings acknowledged for a translation's current version stay out of its risk
+        acknowledged: dict[tuple[int, int], set[str]] = {}
+        for tid, version, code in s.execute(select(AcknowledgementRow.translation_id, AcknowledgementRow.version,
+                                                   AcknowledgementRow.code)):
+            acknowledged.setdefault((tid, version), set()).add(code)
         for seg, tr in s.execute(query).all():
             model = models.get(seg.id)
             if model is None:  # its article changed on disk since the last ingest
@@ -67,7 +81,8 @@ def qa_recheck(rt: Runtime, lang: str | None = None, article: str | None = None)
             findings += [Finding.from_dict(f) for f in tr.qa or [] if f["code"] in ("term-lost", "term-case")
                          and tr.text == tr.machine and f["code"] not in rt.settings.disabled_checks(tr.lang)]
             data = [f.to_dict() for f in findings]
-            risk = draft_risk(rt, seg.source, findings, tr.score, edited=tr.text != tr.machine)
+            risk = draft_risk(rt, seg.source, findings, tr.score, edited=tr.text != tr.machine,
+                              acknowledged=acknowledged.get((tr.id, tr.version), ()))
             checked += 1
             if data != (tr.qa or []) or risk != tr.risk:
                 changed += 1

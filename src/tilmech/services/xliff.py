@@ -10,6 +10,7 @@ from ..auth import (
 )
 from ..errors import (
     Conflict,
+    FindingsNotAcknowledged,
     NotFound,
     UsageError,
     WorkflowError,
@@ -98,6 +99,7 @@ def xliff_import(rt: Runtime, text: str, source: str) -> list[ImportOutcome]:
             if seg.article not in {m.article for m in models.values()}:
                 models.update({m.id: m for doc_ in load_documents(rt, [seg.article]) for m in doc_.segments})
             done = []
+            held = ""  # an edit kept, its approval not: findings to acknowledge in the workbench
             try:
                 with s.begin_nested():
                     if edit or (unit.approved and tr.state != State.APPROVED.value):
@@ -105,10 +107,15 @@ def xliff_import(rt: Runtime, text: str, source: str) -> list[ImportOutcome]:
                     if edit and unit.target is not None:
                         edit_translation(s, rt, seg, tr, unit.target, unit.version, models.get(seg.id))
                         done.append("edited")
-                    if unit.approved and approve_translation(s, rt, seg, tr):
-                        done.append("approved")
+                    try:
+                        if unit.approved and approve_translation(s, rt, seg, tr):
+                            done.append("approved")
+                    except FindingsNotAcknowledged as exc:  # refused before it changed anything
+                        if not done:
+                            raise
+                        held = f"{exc}: acknowledge them in the workbench or with `tilmech review approve`"
             except (Conflict, WorkflowError, UsageError) as exc:
                 outcomes.append(ImportOutcome(unit.segment_id, "refused", str(exc)))
                 continue
-            outcomes.append(ImportOutcome(unit.segment_id, "+".join(done) or "unchanged"))
+            outcomes.append(ImportOutcome(unit.segment_id, "+".join(done) or "unchanged", held))
     return outcomes

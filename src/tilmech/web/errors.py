@@ -2,7 +2,7 @@
 
 On ``/api/`` (and ``/openapi.json``) the answer is the one JSON error shape,
 ``{"error": {"status": 409, "type": "Conflict", "message": "..."}}`` (a stale save adds
-``current_text`` and ``current_version``); elsewhere it is the error page. Our own errors
+``current_text`` and ``current_version``, an approval with unacknowledged findings ``findings``); elsewhere it is the error page. Our own errors
 answer their ``http_status``; Starlette's 404 and 405 and FastAPI's request validation
 (422) keep their status; a busy or unreachable store answers 503 (``StoreUnavailable``);
 anything else is a 500 whose details go to the server log only, under a reference the
@@ -28,7 +28,14 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
-from ..errors import Conflict, EnvironmentNotReady, TilmechError, TooManyRequests, Unauthorized
+from ..errors import (
+    Conflict,
+    EnvironmentNotReady,
+    FindingsNotAcknowledged,
+    TilmechError,
+    TooManyRequests,
+    Unauthorized,
+)
 from ..store import unavailable
 from .security import local_target
 from .state import workbench
@@ -57,6 +64,8 @@ def problem_of(request: Request, exc: Exception) -> Problem:
         extra: dict[str, Any] = {}
         if isinstance(exc, Conflict):
             extra = {"current_text": exc.current_text, "current_version": exc.current_version}
+        elif isinstance(exc, FindingsNotAcknowledged):
+            extra = {"findings": exc.findings}
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else {}
         if isinstance(exc, EnvironmentNotReady):  # the operator may have to act: a busy store, a missing model
             log.warning("%s %s: %s", request.method, request.url.path, exc)
