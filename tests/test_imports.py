@@ -26,7 +26,9 @@ ALLOWED: dict[str, set[str]] = {
     "xmldoc": {"errors"},
     "progress": set(),
     "lifeline": set(),
+    "prefect_server": {"errors"},
     "auth": {"errors"},
+    "permissions": {"auth"},  # the role × action matrix (services, web and cli may read it: below them)
     "review": {"errors"},
     "articles": {"errors", "yamldoc"},
     "catalogs": {"languages"},
@@ -40,11 +42,12 @@ ALLOWED: dict[str, set[str]] = {
     "settings": {"errors", "languages", "qa", "yamldoc"},
     "store": {"errors", "qa", "markdown", "review"},
     "runtime": {"errors", "languages", "auth", "glossary", "mt", "settings", "store"},
-    "services": {"tilmech", "errors", "languages", "inputs", "progress", "auth", "review", "articles", "catalogs",
-                 "markdown", "xliff", "importer", "glossary", "qa", "mt", "publish", "settings", "store", "runtime"},
-    "web": {"errors", "inputs", "auth", "review", "settings", "store", "runtime", "services"},
-    "cli": {"errors", "inputs", "auth", "progress", "mt", "publish", "qa", "settings", "store", "runtime", "services",
-            "web", "flows"},
+    "services": {"tilmech", "errors", "languages", "inputs", "progress", "auth", "permissions", "review", "articles",
+                 "catalogs", "markdown", "xliff", "importer", "glossary", "qa", "mt", "publish", "settings", "store", "runtime",
+                 "xmldoc"},  # services/tmx.py parses TMX safely
+    "web": {"errors", "inputs", "auth", "permissions", "review", "settings", "store", "runtime", "services"},
+    "cli": {"errors", "inputs", "auth", "permissions", "progress", "mt", "publish", "qa", "settings", "store", "runtime",
+            "services", "web", "flows", "prefect_server"},
     "flows": {"tilmech", "errors", "progress", "mt", "publish", "runtime", "services", "lifeline"},
 }
 
