@@ -18,12 +18,13 @@ from .context import Context, pass_ctx
 from .db import db
 from .glossary import glossary
 from .models import models
-from .orchestration import deploy, schedule, worker
+from .orchestration import deploy, schedule, server, worker
 from .publishing import publish, releases, rollback, verify
 from .qa import qa
 from .release import release
-from .review import review, status
+from .review import inbox, review, status
 from .serve import serve
+from .tm import suggest, tm
 from .translate import compare, import_html, sync, translate
 from .users import users
 from .xliff import xliff
@@ -37,19 +38,41 @@ __all__ = ["Context", "cli", "main", "pass_ctx"]
 @click.option("--user", default=None, help="The store's user who acts (their role applies; see `tilmech users "
               "list`). Default: $TILMECH_USER or the login name.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Prefect's logs, and the traceback of an error.")
+@click.option("--server", envvar="TILMECH_SERVER", default=None, metavar="URL",
+              help="Act through the workbench at URL (its JSON API) as the user of the API token in "
+              "$TILMECH_TOKEN, instead of on this project's store: the review, inbox, status and release "
+              "commands (see docs/cli.md, Remote use). Default: $TILMECH_SERVER.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr (what a slow command is doing); "
+              "warnings and errors still show.")
 @click.version_option(package_name="tilmech")
 @click.pass_context
-def cli(ctx: click.Context, project: Path | None, user: str | None, verbose: bool) -> None:
+def cli(ctx: click.Context, project: Path | None, user: str | None, verbose: bool, server: str | None,
+        quiet: bool) -> None:
     """Tilmech: English articles to reviewed Russian, Kyrgyz and Chinese editions."""
     if isinstance(ctx.obj, Context):  # made by main(), which reads ``verbose`` back when a command fails
-        ctx.obj.project, ctx.obj.user, ctx.obj.verbose = project, user, verbose
+        ctx.obj.project, ctx.obj.user, ctx.obj.verbose, ctx.obj.quiet = project, user, verbose, quiet
     else:
-        ctx.obj = Context(project, user, verbose)
+        ctx.obj = Context(project, user, verbose, quiet)
+    if server:
+        remote_root(ctx, server, user)
 
 
-for _command in (translate, compare, import_html, sync, status, review, qa, glossary, xliff, catalogs, models,
-                 db, users, serve, release, publish, releases, rollback, verify, schedule, deploy, worker):
+for _command in (translate, compare, import_html, sync, status, inbox, review, qa, glossary, xliff, catalogs, models,
+                 db, users, serve, server, release, publish, releases, rollback, verify, schedule, deploy, worker, tm):
     cli.add_command(_command)
+review.add_command(suggest)  # `review suggest` (cli/tm.py): the memory beside the queue
+
+
+def remote_root(ctx: click.Context, server: str, user: str | None) -> None:
+    """``--server URL``: the token's user acts, and only the commands that have a remote meaning run."""
+    from .context import REMOTE_GROUPS, refuse_remote
+
+    if user is not None:
+        raise click.UsageError("--user has no meaning with --server: the user of the API token in $TILMECH_TOKEN acts")
+    name = ctx.invoked_subcommand or ""
+    if name not in REMOTE_GROUPS:
+        refuse_remote(click.Context(cli.commands[name], info_name=name, parent=ctx) if name in cli.commands else None)
+    ctx.obj.server = server
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -5,7 +5,7 @@ returns plain values (frozen dataclasses). Multi-row changes are one transaction
 One module per use case; each imports only the modules below it:
 
     documents < ingestion, memory, quality < translate < compare
-    quality < review < glossary, xliff, releases < publishing; users, maintenance
+    quality < review < glossary, xliff, tm, tmx, releases < publishing; users, maintenance
 
 
 Names are imported on first use (PEP 562): ``from tilmech import services`` costs nothing, and a
@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..store.queries import ReviewItem, source_diff
+    from .acknowledge import Acknowledgement, acknowledgements
     from .compare import ComparedSegment, Comparison, EngineOutput, EngineSummary, compare_engines
+    from .desk import DeskRow, Preview, article_preview, desk_rows
     from .documents import (
         CHUNK_ARTICLES,
         check_documents,
@@ -39,13 +41,20 @@ if TYPE_CHECKING:
     from .glossary import (
         GlossaryStats,
         ImportReport,
+        SuggestReport,
         TermFinding,
         TermViolation,
         glossary_check,
         glossary_export,
         glossary_import,
         glossary_stats,
+        glossary_suggest,
         verify_terms,
+    )
+    from .inbox import (  # inbox(): from .inbox (its module has its name)
+        InboxItem,
+        inbox_seen,
+        inbox_unseen,
     )
     from .ingestion import FILES_PER_CHECK, IngestReport, import_page, ingest
     from .maintenance import catalogs_update, db_backup, db_check, stats
@@ -110,6 +119,8 @@ if TYPE_CHECKING:
         review_views,
         segment_terms,
     )
+    from .tm import Concordance, DiffPart, Suggestion, identical_count, suggestions, tm_search
+    from .tmx import TmxImport, read_tmx, tm_export, tm_import, write_tmx
     from .translate import (
         ArticleCounts,
         TranslateReport,
@@ -167,4 +178,4 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_sources()))
 
 
-__all__ = ["CHUNK_ARTICLES", "FILES_PER_CHECK", "ORDERS", "Approval", "ArticleChange", "ArticleCounts", "BulkApproval", "Comment", "ComparedSegment", "Comparison", "EngineOutput", "EngineSummary", "GlossaryStats", "HistoryEntry", "ImportOutcome", "ImportReport", "IngestReport", "LocaleDiff", "LocalePreview", "Progress", "QAReport", "RecheckReport", "ReleaseContent", "ReleaseDiff", "ReleaseInfo", "ReviewItem", "SegmentTerm", "SegmentView", "TermFinding", "TermViolation", "TokenInfo", "TranslateReport", "TranslationPlan", "add_comment", "approve_segments", "approve_translation", "authenticate", "authorize_publish", "bulk_approve", "catalogs_update", "check_documents", "check_draft", "check_engines", "compare_engines", "compare_releases", "count_documents", "create_token", "db_backup", "db_check", "draft_risk", "edit_translation", "end_sessions", "get_user", "glossary_check", "glossary_export", "glossary_import", "glossary_stats", "has_release", "import_page", "ingest", "iter_articles", "iter_documents", "load_documents", "memory_key", "merge_reports", "mt_contexts", "pending_work", "plan_translation", "progress_table", "publish", "publish_location", "published_releases", "qa_recheck", "qa_report", "qa_verify", "record_change", "release_approve", "release_content", "release_create", "release_diff", "release_discard", "release_info", "release_list", "release_preview", "release_rollback", "review_approve", "review_edit", "review_list", "review_send_back", "review_show", "review_views", "same_files", "secret_key", "segment_documents", "segment_terms", "segmented", "served_release", "session_user", "settled_reports", "source_diff", "start_session", "stats", "stored_cuts", "token_holder", "token_list", "token_revoke", "translate_language", "unchanged_articles", "user_by_token", "users_add", "users_list", "users_remove", "verify_terms", "xliff_export", "xliff_import"]
+__all__ = ["CHUNK_ARTICLES", "FILES_PER_CHECK", "ORDERS", "Acknowledgement", "Approval", "ArticleChange", "ArticleCounts", "BulkApproval", "Comment", "ComparedSegment", "Comparison", "Concordance", "DeskRow", "DiffPart", "EngineOutput", "EngineSummary", "GlossaryStats", "HistoryEntry", "ImportOutcome", "ImportReport", "InboxItem", "IngestReport", "LocaleDiff", "LocalePreview", "Preview", "Progress", "QAReport", "RecheckReport", "ReleaseContent", "ReleaseDiff", "ReleaseInfo", "ReviewItem", "SegmentTerm", "SegmentView", "SuggestReport", "Suggestion", "TermFinding", "TermViolation", "TmxImport", "TokenInfo", "TranslateReport", "TranslationPlan", "acknowledgements", "add_comment", "approve_segments", "approve_translation", "article_preview", "authenticate", "authorize_publish", "bulk_approve", "catalogs_update", "check_documents", "check_draft", "check_engines", "compare_engines", "compare_releases", "count_documents", "create_token", "db_backup", "db_check", "desk_rows", "draft_risk", "edit_translation", "end_sessions", "get_user", "glossary_check", "glossary_export", "glossary_import", "glossary_stats", "glossary_suggest", "has_release", "identical_count", "import_page", "inbox_seen", "inbox_unseen", "ingest", "iter_articles", "iter_documents", "load_documents", "memory_key", "merge_reports", "mt_contexts", "pending_work", "plan_translation", "progress_table", "publish", "publish_location", "published_releases", "qa_recheck", "qa_report", "qa_verify", "read_tmx", "record_change", "release_approve", "release_content", "release_create", "release_diff", "release_discard", "release_info", "release_list", "release_preview", "release_rollback", "review_approve", "review_edit", "review_list", "review_send_back", "review_show", "review_views", "same_files", "secret_key", "segment_documents", "segment_terms", "segmented", "served_release", "session_user", "settled_reports", "source_diff", "start_session", "stats", "stored_cuts", "suggestions", "tm_export", "tm_import", "tm_search", "token_holder", "token_list", "token_revoke", "translate_language", "unchanged_articles", "user_by_token", "users_add", "users_list", "users_remove", "verify_terms", "write_tmx", "xliff_export", "xliff_import"]

@@ -12,7 +12,7 @@ segments approved and counts 0 for them.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +26,7 @@ from ..auth import (
 )
 from ..errors import (
     Conflict,
+    FindingsNotAcknowledged,
     NotFound,
     UsageError,
     WorkflowError,
@@ -53,6 +54,14 @@ from ..store.queries import (
     resolve_segment,
     segment_model,
     translation_of,
+)
+from .acknowledge import (
+    check_codes,
+    current_acknowledged,
+    parse_acknowledge,
+    record_acknowledged,
+    reopen_findings,
+    require_acknowledged,
 )
 from .quality import check_draft, draft_risk
 
@@ -90,8 +99,8 @@ def review_list(rt: Runtime, lang: str | None = None, state: str | None = None, 
               .where(SegmentRow.active.is_(True)))
     if lang:
         query_ = query_.where(TranslationRow.lang == rt.settings.resolve_languages([lang])[0].code)
-    if state:
-        query_ = query_.where(TranslationRow.state == parse_state(state).value)
+    if state:  # one state, or several separated by commas ("draft,needs-work,stale")
+        query_ = query_.where(TranslationRow.state.in_([parse_state(part.strip()).value for part in state.split(",")]))
     if article:
         query_ = query_.where(SegmentRow.article == article)
     if query:
@@ -342,13 +351,18 @@ def edit_translation(s: Session, rt: Runtime, seg: SegmentRow, tr: TranslationRo
     record_change(s, tr, rt.user, Action.EDIT, text, surface=rt.surface)
 
 
-def approve_translation(s: Session, rt: Runtime, seg: SegmentRow, tr: TranslationRow) -> bool:
-    """Approve one translation (locked by the caller); False when it already was. Critical findings refuse it."""
+def approve_translation(s: Session, rt: Runtime, seg: SegmentRow, tr: TranslationRow,
+                        acknowledge: Collection[str] = ()) -> bool:
+    """Approve one translation (locked by the caller); False when it already was. Critical findings refuse it,
+    and so do functional ones whose codes ``acknowledge`` does not name (:class:`FindingsNotAcknowledged`;
+    see :mod:`.acknowledge`)."""
     if tr.state == State.APPROVED.value:
         return False
     critical = [f["message"] for f in tr.qa or [] if f["severity"] == Severity.CRITICAL.value]
     approve(State(tr.state), critical, where_of(tr))  # refused with critical findings
+    require_acknowledged(tr, where_of(tr), acknowledge)
     record_change(s, tr, rt.user, Action.APPROVE, tr.text, surface=rt.surface)
+    record_acknowledged(s, rt, seg, tr, acknowledge)  # for the approved version
     return True
 
 
@@ -370,37 +384,49 @@ def parse_include(states: Sequence[str]) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class Approval:
-    """What an approval changed: how many were approved, and the held segments it skipped (by state)."""
+    """What an approval changed: how many were approved, the held segments it skipped (by state), and those
+    skipped for open functional findings not acknowledged (segment id -> the findings)."""
 
     lang: str
     approved: int
     skipped: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)  # state -> segment ids
+    unacknowledged: dict[str, tuple[dict[str, str], ...]] = dataclasses.field(default_factory=dict)
+    propagated: int = 0  # not-approved translations of identical English given the approved text (``propagate``)
 
 
 def review_approve(rt: Runtime, lang: str, segment_ids: Sequence[str] = (), article: str | None = None,
-                   expected_version: int | None = None, *, include: Sequence[str] = ()) -> int:
+                   expected_version: int | None = None, *, include: Sequence[str] = (),
+                   acknowledge: Collection[str] = (), propagate: bool = False) -> int:
     """Approve segments (or the drafts of an article) in one transaction; returns how many changed
     (see :func:`approve_segments`)."""
-    return approve_segments(rt, lang, segment_ids, article, expected_version, include=include).approved
+    return approve_segments(rt, lang, segment_ids, article, expected_version, include=include,
+                            acknowledge=acknowledge, propagate=propagate).approved
 
 
 def approve_segments(rt: Runtime, lang: str, segment_ids: Sequence[str] = (), article: str | None = None,
-                     expected_version: int | None = None, *, include: Sequence[str] = ()) -> Approval:
+                     expected_version: int | None = None, *, include: Sequence[str] = (),
+                     acknowledge: Collection[str] = (), propagate: bool = False) -> Approval:
     """Approve segments (or every draft of an article) in one transaction.
 
     Segments named by id are approved whatever their state. Of an article, the ``needs-work``
     and ``stale`` segments are skipped (and reported) unless ``include`` names their state.
     The translations are locked first: an approval running at the same time waits, then finds
     them approved and counts 0 for them. ``expected_version`` (one segment): refused as a
-    :class:`Conflict` when the text changed since it was read.
+    :class:`Conflict` when the text changed since it was read. Open functional findings need their codes
+    in ``acknowledge``: one segment is refused without (:class:`FindingsNotAcknowledged`), several skip
+    it and report it (``unacknowledged``). ``propagate``: each approved text also goes to the not-approved
+    translations of the identical English (:func:`.tm.propagate`), counted in ``propagated``.
     """
     language = rt.settings.resolve_languages([lang])[0]
     require_review(rt.actor, language.code)
     if not segment_ids and not article:
         raise UsageError("name the segments to approve (IDs) or --article SLUG")
     taken = parse_include(include)
+    acknowledged = parse_acknowledge(acknowledge)
+    check_codes(acknowledged)
     skipped: dict[str, list[str]] = {}
-    changed = 0
+    unacknowledged: dict[str, tuple[dict[str, str], ...]] = {}
+    changed = propagated = 0
     with rt.store.session() as s:
         if article:
             if s.get(ArticleRow, article) is None:
@@ -420,12 +446,21 @@ def approve_segments(rt: Runtime, lang: str, segment_ids: Sequence[str] = (), ar
                 skipped.setdefault(tr.state, []).append(seg.id)
                 continue
             try:
-                changed += approve_translation(s, rt, seg, tr)
+                changed += approve_translation(s, rt, seg, tr, acknowledged)
+                if propagate and tr.state == State.APPROVED.value:
+                    from .tm import propagate as propagate_text
+
+                    propagated += propagate_text(s, rt, seg, tr)
+            except FindingsNotAcknowledged as exc:  # one segment: refused; several: skipped and reported
+                if len(segs) == 1 and not article:
+                    raise
+                unacknowledged[seg.id] = tuple(exc.findings)
             except WorkflowError as exc:  # critical findings, checked before anything changes
                 problems.append(str(exc))
         if problems:
             raise WorkflowError("nothing approved:\n" + "\n".join(problems))
-    return Approval(language.code, changed, {state: tuple(ids) for state, ids in skipped.items()})
+    return Approval(language.code, changed, {state: tuple(ids) for state, ids in skipped.items()}, unacknowledged,
+                    propagated)
 
 
 def review_send_back(rt: Runtime, lang: str, segment_ids: Sequence[str], note: str = "",
@@ -436,11 +471,13 @@ def review_send_back(rt: Runtime, lang: str, segment_ids: Sequence[str], note: s
     with rt.store.session() as s:
         segs = [resolve_segment(s, sid) for sid in segment_ids]
         rows = locked_translations(s, segs, language.code)
+        acknowledged = current_acknowledged(s, list(rows.values()))  # open again in the new version
         for seg in segs:
             tr = _translation_in(rows, seg, language.code)
             if len(segment_ids) == 1:
                 check_version(tr, expected_version)
             record_change(s, tr, rt.user, Action.SEND_BACK, tr.text, note, rt.surface)
+            reopen_findings(s, rt, seg, tr, acknowledged.get(tr.id, ()))
     return len(segment_ids)
 
 
@@ -466,12 +503,16 @@ class BulkApproval:
     held_back: int  # not yet approved, but at or above the threshold, with findings, or not checked
     already: int  # approved before
     skipped: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)  # held states not included
+    # of those held back, the ones under the threshold held only by findings not acknowledged: id -> findings
+    unacknowledged: dict[str, tuple[dict[str, str], ...]] = dataclasses.field(default_factory=dict)
 
 
 def bulk_approve(rt: Runtime, lang: str, article: str, max_risk: float, *, dry_run: bool = False,
-                 only: Sequence[str] | None = None, include: Sequence[str] = ()) -> BulkApproval:
+                 only: Sequence[str] | None = None, include: Sequence[str] = (),
+                 acknowledge: Collection[str] = ()) -> BulkApproval:
     """Approve every draft of ``article`` in ``lang`` whose risk is below ``max_risk`` and that has no
-    QA findings, in one transaction. ``dry_run`` only counts; ``only`` limits the approval to the
+    QA findings (but those whose codes ``acknowledge`` names, critical ones never), in one transaction.
+    ``dry_run`` only counts; ``only`` limits the approval to the
     segments a dry run showed (anything that changed since stays as it is). ``needs-work`` and
     ``stale`` segments are skipped (and reported) unless ``include`` names their state."""
     language = rt.settings.resolve_languages([lang])[0]
@@ -479,6 +520,9 @@ def bulk_approve(rt: Runtime, lang: str, article: str, max_risk: float, *, dry_r
     if not 0 <= max_risk <= 100:
         raise UsageError(f"--max-risk {max_risk}: the risk runs from 0 to 100")
     taken = parse_include(include)
+    acknowledged = parse_acknowledge(acknowledge)
+    check_codes(acknowledged)
+    unacknowledged: dict[str, tuple[dict[str, str], ...]] = {}
     skipped: dict[str, list[str]] = {}
     approved: list[str] = []
     held = already = 0
@@ -498,14 +542,24 @@ def bulk_approve(rt: Runtime, lang: str, article: str, max_risk: float, *, dry_r
                 already += 1
             elif tr.state in HELD_STATES and tr.state not in taken:
                 skipped.setdefault(tr.state, []).append(seg.id)
-            elif tr.risk is None or tr.risk >= max_risk or tr.qa or (only is not None and seg.id not in only):
+            elif tr.risk is None or tr.risk >= max_risk or (only is not None and seg.id not in only):
                 held += 1
+            elif left := _not_acknowledged(tr, acknowledged):
+                held += 1
+                if all(f["severity"] != Severity.CRITICAL.value for f in left):
+                    unacknowledged[seg.id] = tuple(left)
             else:
                 approved.append(seg.id)
                 if not dry_run:
-                    approve_translation(s, rt, seg, tr)
+                    approve_translation(s, rt, seg, tr, acknowledged)
     return BulkApproval(article, language.code, max_risk, tuple(approved), held, already,
-                        {state: tuple(ids) for state, ids in skipped.items()})
+                        {state: tuple(ids) for state, ids in skipped.items()}, unacknowledged)
+
+
+def _not_acknowledged(tr: TranslationRow, acknowledged: Collection[str]) -> list[dict[str, str]]:
+    """The findings of ``tr`` that hold it back from a bulk approval: any not acknowledged, any critical."""
+    return [{"code": f["code"], "message": f["message"], "severity": f["severity"]} for f in tr.qa or []
+            if f["code"] not in acknowledged or f["severity"] == Severity.CRITICAL.value]
 
 
 @dataclass(frozen=True)

@@ -121,6 +121,8 @@ class UserRow(Base):
     # a random value every session cookie of the user carries; a new one (sign-out, a new password or
     # role, removal) ends them all. NULL (a store made before it existed): the next sign-in sets one
     session_stamp: Mapped[str | None] = mapped_column(String(32), nullable=True, default=new_stamp)
+    # when the user last looked at their inbox (services.inbox); NULL: never, everything in it is new
+    inbox_seen_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class TokenRow(Base):
@@ -147,6 +149,7 @@ class MetaRow(Base):
 
 class HistoryRow(Base):
     __tablename__ = "history"
+    __table_args__ = (Index("ix_history_action_at", "action", "at"),)  # inboxes: recent send-backs
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     translation_id: Mapped[int] = mapped_column(ForeignKey("translations.id"), index=True)
@@ -161,6 +164,23 @@ class HistoryRow(Base):
     # where the change came from: cli (with the OS login when it differs from ``who``), web,
     # api (with the token's label), xliff (with its carrier); "" for flows and older rows
     surface: Mapped[str] = mapped_column(String(120), default="", server_default="")
+
+
+class AcknowledgementRow(Base):
+    """A QA finding a reviewer acknowledged when approving (services.acknowledge): it holds for the
+    translation's ``version`` (the approved one); a later change of the translation opens it again."""
+
+    __tablename__ = "acknowledgements"
+    __table_args__ = (Index("ix_acknowledgements_translation_version", "translation_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    translation_id: Mapped[int] = mapped_column(ForeignKey("translations.id"))
+    code: Mapped[str] = mapped_column(String(64))  # the finding's code, e.g. term-missing
+    message: Mapped[str] = mapped_column(Text)  # the finding's message as the reviewer saw it
+    version: Mapped[int] = mapped_column(Integer)
+    who: Mapped[str] = mapped_column(String(100))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    surface: Mapped[str] = mapped_column(String(120), default="", server_default="")  # as in HistoryRow
 
 
 class MemoryRow(Base):
@@ -180,6 +200,9 @@ class MemoryRow(Base):
     target: Mapped[str] = mapped_column(Text)
     score: Mapped[float | None] = mapped_column(Float, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # "" for engine output; the name given to `tilmech tm import` for units of a TMX file (engine "tmx",
+    # model the same name, model_version the sha256 of the target: a unit imported again is known)
+    origin: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
 
 class ReleaseRow(Base):

@@ -6,6 +6,7 @@ through the funnel of :mod:`tilmech.web.errors` as ``{"error": {...}}``.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, UploadFile
@@ -16,6 +17,7 @@ from .. import services
 from ..auth import User, require_review
 from ..errors import PreconditionRequired, TilmechError
 from ..runtime import Runtime
+from ..services.inbox import inbox as read_inbox  # services.inbox is the module once it is imported
 from .data import MAX_INT, plain, read_upload, upload_name
 from .security import acting, check_csrf, csrf_token, mutating, sign_in, sign_out, signed_in
 
@@ -24,7 +26,8 @@ MAX_TEXT = 20_000  # characters of one segment's text
 
 
 class ErrorDetail(BaseModel):
-    """The one error shape (a stale save adds ``current_text`` and ``current_version``)."""
+    """The one error shape (a stale save adds ``current_text`` and ``current_version``; an approval with open
+    findings not acknowledged, ``findings``)."""
 
     model_config = ConfigDict(extra="allow")
     status: int
@@ -57,6 +60,14 @@ class Transition(BaseModel):
     note: str = Field("", max_length=2000)
 
 
+class Approve(Transition):
+    acknowledge: list[Annotated[str, Field(max_length=64)]] = Field(
+        [], max_length=100, description="codes of the open QA findings acknowledged (e.g. term-missing); "
+                                        "without them an approval with open functional findings is refused (409)")
+    propagate: bool = Field(False, description="give the approved text to the not-approved translations of the "
+                                               "identical English too (as drafts); the answer counts them")
+
+
 def required_version(r: Runtime, version: int | None, segment_id: str, lang: str) -> int:
     """The version a write is based on; a missing one is refused (428) — after the role is checked, so
     that who may not write the language hears 403 whatever they send."""
@@ -73,6 +84,7 @@ class BulkApprove(BaseModel):
     dry_run: bool = False
     only: list[str] | None = None  # the segment ids a dry run returned
     include: list[Literal["needs-work", "stale"]] = []  # held states approved too (skipped by default)
+    acknowledge: list[Annotated[str, Field(max_length=64)]] = Field([], max_length=100)  # finding codes
 
 
 class CommentBody(BaseModel):
@@ -121,7 +133,7 @@ def api_segments(lang: str | None = None, state: str | None = None, article: str
 @router.post("/api/articles/{article}/{lang}/approve", tags=["review"])
 def api_bulk_approve(article: str, lang: str, body: BulkApprove, r: Runtime = Depends(mutating)) -> dict[str, Any]:
     return plain(services.bulk_approve(r, lang, article, body.max_risk, dry_run=body.dry_run, only=body.only,
-                                       include=body.include))
+                                       include=body.include, acknowledge=body.acknowledge))
 
 
 @router.get("/api/qa/report", tags=["qa"])
@@ -142,10 +154,31 @@ def api_edit(segment_id: str, lang: str, body: Edit, r: Runtime = Depends(mutati
 
 
 @router.post("/api/segments/{segment_id}/{lang}/approve", tags=["review"])
-def api_approve(segment_id: str, lang: str, body: Transition, r: Runtime = Depends(mutating)) -> dict[str, Any]:
+def api_approve(segment_id: str, lang: str, body: Approve, r: Runtime = Depends(mutating)) -> dict[str, Any]:
     version = required_version(r, body.version, segment_id, lang)
-    services.review_approve(r, lang, [segment_id], expected_version=version)
-    return plain(services.review_show(r, segment_id, lang).items[0])
+    done = services.approve_segments(r, lang, [segment_id], expected_version=version, acknowledge=body.acknowledge,
+                                     propagate=body.propagate)
+    return {**plain(services.review_show(r, segment_id, lang).items[0]), "propagated": done.propagated}
+
+
+@router.get("/api/segments/{segment_id}/{lang}/identical", tags=["memory"])
+def api_identical(segment_id: str, lang: str, r: Runtime = Depends(acting)) -> dict[str, int]:
+    """How many other segments with the same English have a not-approved translation in ``lang``."""
+    return {"count": services.identical_count(r, segment_id, lang)}
+
+
+@router.get("/api/segments/{segment_id}/{lang}/suggestions", tags=["memory"])
+def api_suggestions(segment_id: str, lang: str, limit: int = Query(3, ge=1, le=50),
+                    r: Runtime = Depends(acting)) -> dict[str, Any]:
+    """Memory suggestions: close English sentences' translations and memory units, closest first."""
+    return {"suggestions": plain(services.suggestions(r, segment_id, lang, limit))}
+
+
+@router.get("/api/tm/search", tags=["memory"])
+def api_tm_search(q: str = Query(min_length=1, max_length=500), lang: str = Query(max_length=16),
+                  limit: int = Query(50, ge=1, le=1000), r: Runtime = Depends(acting)) -> dict[str, Any]:
+    """Concordance: segments whose English or ``lang`` translation holds ``q`` (any case)."""
+    return {"results": plain(services.tm_search(r, q, lang, limit))}
 
 
 @router.post("/api/segments/{segment_id}/{lang}/send-back", tags=["review"])
@@ -161,6 +194,69 @@ def api_comment(segment_id: str, lang: str, body: CommentBody, r: Runtime = Depe
     return plain(services.review_show(r, segment_id, lang).comments)
 
 
+# -- several segments at once, as `tilmech review approve` / `send-back` do (one transaction; the remote CLI) --
+
+SegmentIds = list[Annotated[str, Field(min_length=1, max_length=64)]]
+
+
+class ApproveMany(BaseModel):
+    lang: str = Field(max_length=16)
+    segments: SegmentIds = Field([], max_length=100_000, description="segment ids (approved in any state)")
+    article: str | None = Field(None, max_length=200, description="or: the drafts of this article")
+    include: list[Annotated[str, Field(max_length=32)]] = Field(
+        [], max_length=10, description="with article: held states approved too (needs-work, stale)")
+    acknowledge: list[Annotated[str, Field(max_length=64)]] = Field([], max_length=100)  # finding codes
+    propagate: bool = False
+
+
+class SendBackMany(BaseModel):
+    lang: str = Field(max_length=16)
+    segments: SegmentIds = Field(min_length=1, max_length=100_000)
+    note: str = Field("", max_length=2000)
+
+
+@router.post("/api/segments/approve", tags=["review"])
+def api_approve_many(body: ApproveMany, r: Runtime = Depends(mutating)) -> dict[str, Any]:
+    """Approve segments by id, or the drafts of an article, all or nothing (``tilmech review approve``);
+    the answer counts them and names those skipped (held states, findings not acknowledged)."""
+    return plain(services.approve_segments(r, body.lang, body.segments, body.article, include=body.include,
+                                           acknowledge=body.acknowledge, propagate=body.propagate))
+
+
+@router.post("/api/segments/send-back", tags=["review"])
+def api_send_back_many(body: SendBackMany, r: Runtime = Depends(mutating)) -> dict[str, Any]:
+    """Send segments back (needs-work) with one note, all or nothing (``tilmech review send-back``)."""
+    return {"sent_back": services.review_send_back(r, body.lang, body.segments, body.note)}
+
+
+@router.get("/api/status", tags=["review"])
+def api_status(r: Runtime = Depends(acting)) -> dict[str, Any]:
+    """Segments per language and state (``tilmech status``), the target languages in their order."""
+    return {"languages": list(r.settings.target_languages), "states": services.stats(r)}
+
+
+# -- the inbox: notes (send-backs, comments) of others on the user's languages --
+
+class InboxSeen(BaseModel):
+    until: dt.datetime | None = Field(None, description="the newest note looked at (its `when`); default: now")
+
+
+@router.get("/api/inbox", tags=["inbox"])
+def api_inbox(include_seen: bool = Query(False, alias="all", description="the notes seen before too (the latest 200)"),
+              r: Runtime = Depends(acting)) -> dict[str, Any]:
+    """The signed-in user's inbox, newest first: what is new since they last looked (``unseen`` each)."""
+    items = read_inbox(r, include_seen=include_seen)
+    return {"items": [{**plain(item), "when": item.when.isoformat()} for item in items],
+            "unseen": services.inbox_unseen(items)}
+
+
+@router.post("/api/inbox/seen", tags=["inbox"])
+def api_inbox_seen(body: InboxSeen | None = None, r: Runtime = Depends(mutating)) -> dict[str, bool]:
+    """The user has looked: the notes up to ``until`` are no longer new."""
+    services.inbox_seen(r, until=body.until if body is not None else None)
+    return {"ok": True}
+
+
 @router.get("/api/releases", tags=["releases"])
 def api_releases(r: Runtime = Depends(acting)) -> dict[str, Any]:
     try:  # the publishing target may be out of reach (object storage): the rest is still answered
@@ -170,9 +266,14 @@ def api_releases(r: Runtime = Depends(acting)) -> dict[str, Any]:
     return {"releases": plain(services.release_list(r)), "preview": plain(services.release_preview(r)), **published}
 
 
+class ReleaseCreate(BaseModel):
+    previous_editions: bool = Field(False, description="ship an incomplete article's edition of the latest "
+                                                       "release instead of leaving it out")
+
+
 @router.post("/api/releases", tags=["releases"])
-def api_release_create(r: Runtime = Depends(mutating)) -> dict[str, Any]:
-    return plain(services.release_create(r))
+def api_release_create(body: ReleaseCreate | None = None, r: Runtime = Depends(mutating)) -> dict[str, Any]:
+    return plain(services.release_create(r, body.previous_editions if body is not None else False))
 
 
 @router.post("/api/releases/{release_id}/approve", tags=["releases"])

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from .. import services
 from ..auth import User, require_editor
 from ..errors import (
+    FindingsNotAcknowledged,
     NotFound,
     TilmechError,
     TooManyRequests,
@@ -22,6 +23,8 @@ from ..errors import (
     WorkflowError,
 )
 from ..runtime import Runtime
+from ..services.inbox import inbox as read_inbox
+from ..services.inbox import inbox_unseen
 from .api import required_version
 from .data import MAX_INT, read_upload, upload_name
 from .security import acting, check_csrf, csrf_token, local_target, sign_in, sign_out, signed_in
@@ -31,10 +34,49 @@ router = APIRouter(include_in_schema=False)
 
 
 def page(request: Request, name: str, user: User, **context: Any) -> HTMLResponse:
-    """A page for a signed-in user: the header shows who, the forms get the CSRF token."""
+    """A page for a signed-in user: the header shows who and how many notes are new in their inbox,
+    the forms get the CSRF token."""
     bench = workbench(request)
+    unseen = inbox_unseen(read_inbox(bench.runtime, user))
     return bench.templates.TemplateResponse(request, name, {
-        "user": user, "csrf": csrf_token(request), "languages": bench.runtime.settings.target_languages, **context})
+        "user": user, "csrf": csrf_token(request), "languages": bench.runtime.settings.target_languages,
+        "unseen": unseen, **context})
+
+
+# What a placeholder stands for, in the words of the chips (the extractor's token names otherwise).
+MEANINGS = {"strong": "bold", "em": "italic", "s": "strikethrough", "code": "code", "line break": "line break"}
+
+
+def chips(placeholders: dict[str, str]) -> list[dict[str, Any]]:
+    """The placeholders of a segment as the editor's chips: one per pair ({1}…{/1}) or atomic tag ({2}),
+    in number order, with what it stands for ("link https://…", "bold") and what a click inserts."""
+    out: dict[int, dict[str, Any]] = {}
+    for tag, label in placeholders.items():
+        number = int(tag.strip("{}/"))
+        if tag.startswith("{/"):
+            out.setdefault(number, {"number": number, "meaning": ""})["close"] = tag
+            continue
+        kind, _, rest = label.partition(" ")
+        meaning = MEANINGS.get(label, MEANINGS.get(kind, kind) + (f" {rest}" if rest else ""))
+        out.setdefault(number, {"number": number})
+        out[number].update(open=tag, meaning=meaning)
+    return [{"close": "", **chip} for _, chip in sorted(out.items()) if "open" in chip]
+
+
+def notes_of(view: services.SegmentView, lang: str) -> list[dict[str, str]]:
+    """What people said about a segment, oldest first: send-back notes and comments (the top of the segment)."""
+    sent = [{"kind": "sent back", "at": h.at, "who": h.who, "text": h.note}
+            for h in view.history.get(lang, ()) if h.action == "send-back"]
+    said = [{"kind": "comment", "at": c.at, "who": c.who, "text": c.text} for c in view.comments.get(lang, ())]
+    return sorted(sent + said, key=lambda n: n["at"])
+
+
+def read_only_reason(user: User, lang: str, name: str) -> str:
+    """Why ``user`` may read but not change this language's page ("" when they may change it)."""
+    if user.may_review(lang):
+        return ""
+    return (f"Read only: you translate {', '.join(user.languages)} as a {user.role}; this page is {name}. "
+            "An editor, or a translator for this language, can change it.")
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -64,7 +106,28 @@ def logout_form(request: Request, csrf: str = Form("")) -> Response:
 
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, user: User = Depends(signed_in), r: Runtime = Depends(acting)) -> HTMLResponse:
-    return page(request, "dashboard.html", user, progress=services.progress_table(r))
+    """The user's desk: their languages first, what needs them most on top; for editors, what blocks the
+    next release."""
+    rows = services.desk_rows(r, user)
+    names = {lang.code: lang.name for lang in r.settings.targets}
+    titles = {row.article: row.title for row in rows}
+    blocking: list[dict[str, Any]] = []
+    if user.may_approve_releases:
+        for locale in services.release_preview(r):
+            blocking += [{"article": slug, "title": titles.get(slug, slug), "lang": locale.lang, "why": why}
+                         for slug, why in locale.blocked.items()]
+        blocking.sort(key=lambda b: (b["title"].casefold(), b["article"], b["lang"]))
+    return page(request, "dashboard.html", user, mine=[row for row in rows if row.mine],
+                others=[row for row in rows if not row.mine], names=names, blocking=blocking)
+
+
+@router.get("/inbox", response_class=HTMLResponse)
+def inbox_page(request: Request, user: User = Depends(signed_in), r: Runtime = Depends(acting)) -> HTMLResponse:
+    """Segments of the user's languages sent back or commented by others, the new ones marked; looking
+    at the page counts as having seen them."""
+    items = read_inbox(r, user, include_seen=True, mark_seen=True)
+    names = {lang.code: lang.name for lang in r.settings.targets}
+    return page(request, "inbox.html", user, items=items, names=names, new=inbox_unseen(items))
 
 
 @router.get("/edit/{article}/{lang}", response_class=HTMLResponse)
@@ -77,10 +140,26 @@ def editor(request: Request, article: str, lang: str, state: str | None = None, 
                                  max_risk=_number(max_risk, "max_risk"))
     views = services.review_views(r, lang, items)
     progress = next((p for p in services.progress_table(r, article) if p.lang == lang), None)
+    language = r.settings.resolve_languages([lang])[0]
     return page(request, "editor.html", user, article=article, lang=lang, items=items, views=views,
-                progress=progress, may_review=user.may_review(lang),
+                progress=progress, may_review=user.may_review(lang), language=language,
+                title=progress.title if progress else article,
+                read_only=read_only_reason(user, lang, language.name),
+                chips={it.segment_id: chips(it.placeholders) for it in items},
+                notes={it.segment_id: notes_of(views[it.segment_id], lang) for it in items},
                 filters={"state": state or "", "flag": flag or "", "order": order, "q": q or "",
                          "min_risk": min_risk or "", "max_risk": max_risk or ""})
+
+
+@router.get("/edit/{article}/{lang}/preview", response_class=HTMLResponse)
+def editor_preview(request: Request, article: str, lang: str, user: User = Depends(signed_in),
+                   r: Runtime = Depends(acting)) -> HTMLResponse:
+    """The article as it will read in ``lang`` with the current text: the editor's preview pane (a fragment,
+    fetched again after each save), or a page of its own."""
+    preview = services.article_preview(r, article, lang)
+    if request.headers.get("x-fragment") == "preview":
+        return workbench(request).templates.TemplateResponse(request, "preview.html", {"preview": preview})
+    return page(request, "preview_page.html", user, preview=preview, article=article, lang=lang)
 
 
 # Declared before the segment form below, whose {segment_id} would take "xliff" as well.
@@ -97,8 +176,12 @@ async def editor_xliff_import(request: Request, article: str, lang: str, file: U
 @router.post("/edit/{article}/{lang}/{segment_id}")
 def editor_form(request: Request, article: str, lang: str, segment_id: str, action: str = Form(...),
                 text: str = Form(""), version: Annotated[int | None, Form(ge=-MAX_INT, le=MAX_INT)] = None,
-                csrf: str = Form(""), r: Runtime = Depends(acting)) -> Response:
-    """The same actions without JavaScript: save, approve, send back, then back to the page."""
+                note: Annotated[str, Form(max_length=2000)] = "", csrf: str = Form(""),
+                acknowledge: Annotated[list[str], Form(max_length=100)] = [],  # noqa: B006 (FastAPI copies it)
+                user: User = Depends(signed_in), r: Runtime = Depends(acting)) -> Response:
+    """The same actions without JavaScript: save, approve, send back, then back to the page. An approval
+    with open findings not acknowledged answers a page that lists them, whose button approves
+    acknowledging them."""
     check_csrf(request, csrf)
     version = required_version(r, version, segment_id, lang)  # the page's hidden field: 428 without it
     if action in ("save", "approve") and text.strip():
@@ -106,9 +189,15 @@ def editor_form(request: Request, article: str, lang: str, segment_id: str, acti
         if text.strip() != current.text:
             version = services.review_edit(r, segment_id, lang, text, version).version
     if action == "approve":
-        services.review_approve(r, lang, [segment_id], expected_version=version)
+        try:
+            services.review_approve(r, lang, [segment_id], expected_version=version, acknowledge=acknowledge)
+        except FindingsNotAcknowledged as exc:
+            confirm = page(request, "approve_confirm.html", user, article=article, lang=lang,
+                           segment_id=segment_id, version=version, findings=exc.findings)
+            confirm.status_code = exc.http_status  # 409: not approved (yet)
+            return confirm
     elif action == "send-back":
-        services.review_send_back(r, lang, [segment_id], expected_version=version)
+        services.review_send_back(r, lang, [segment_id], note, expected_version=version)
     return RedirectResponse(f"/edit/{article}/{lang}#seg-{segment_id}", status_code=303)
 
 
