@@ -40,6 +40,8 @@ class PathSettings(_Model):
     locales: str = Field("locales", description="Gettext catalogs of the site's interface strings.")
     publish: str = Field("public", description="Where `tilmech publish` writes releases when --to is not given: "
                                                "a folder, or an fsspec URL such as s3://bucket/site.")
+    theme: str = Field("theme", description="The project's own look of the published site: templates/ and "
+                                            "static/ files there replace the built-in ones of the same name.")
 
 
 class MTSettings(_Model):
@@ -109,6 +111,10 @@ class SiteSettings(_Model):
     base_url: str = Field("", description="Public URL of the published site (where `current` is served): "
                                           "absolute canonical, hreflang, feed and sitemap URLs; empty: relative, "
                                           "no sitemap.xml, and a warning at publish time.")
+    title: str = Field("UNESCO-ICHEI News", description="The site's name in the masthead, titles and feeds; "
+                                                        "translated where the locale's catalog has it.")
+    footer: str = Field("", description="Text of the footer of every page (an imprint, a copyright line); "
+                                        "translated where the locale's catalog has it; empty: none.")
 
 
 class ImportSettings(_Model):
@@ -334,11 +340,10 @@ def _cross_key_problems(settings: Settings, doc: YamlDoc, broken: set[str]) -> l
                 out.append(Problem(doc.line_of(("engines", code)), f"engines.{code}",
                                    f"{code!r} is not one of target_languages ({', '.join(settings.target_languages)}): "
                                    f"add it there or remove this line"))
-    from .qa import (
-        CHECKS,  # the registry: its modules import more than settings needs at import time
-    )
-
     for code, checks in settings.qa.disabled.items():
+        # the registry, its families imported: only when checks are switched off
+        from .qa import CHECKS
+
         if code not in settings.target_languages and "target_languages" not in broken:
             out.append(Problem(doc.line_of(("qa", "disabled", code)), f"qa.disabled.{code}",
                                f"{code!r} is not one of target_languages ({', '.join(settings.target_languages)})"))

@@ -6,15 +6,18 @@ from pathlib import Path
 
 import click
 
-from .context import Context, err, pass_ctx, prepare_prefect
+from .context import Context, err, pass_ctx
+from .orchestration import flow_runs
 
 
 @click.command()
 @click.argument("release_id", type=int)
 @click.option("--to", "dest", default=None, metavar="DIR_OR_URL",
               help="Target folder or fsspec URL (s3://bucket/site). Default: paths.publish of tilmech.yaml.")
+@click.option("--allow-missing-assets", is_flag=True,
+              help="Publish even if a file an article references (an image...) is missing: a warning each.")
 @pass_ctx
-def publish(ctx: Context, release_id: int, dest: str | None) -> None:
+def publish(ctx: Context, release_id: int, dest: str | None, allow_missing_assets: bool = False) -> None:
     """Publish approved release R as localized bundles (flow publish-release); editors."""
     from ..services import authorize_publish, release_info
 
@@ -28,13 +31,12 @@ def publish(ctx: Context, release_id: int, dest: str | None) -> None:
     from ..publish import open_target
 
     open_target(_published_dir(ctx, dest))  # fail early: a file where the folder should be
-    prepare_prefect(ctx.verbose)
-    from ..flows import run_here
-    from ..flows.publish import publish_release
+    with flow_runs(ctx, f"flow publish-release ({release_id})"):
+        from ..flows.publish import publish_release
 
-    with run_here():
         report = publish_release(project=ctx.project_dir, release=release_id,
-                                 to=_published_dir(ctx, dest) if dest else None)
+                                 to=_published_dir(ctx, dest) if dest else None,
+                                 allow_missing_assets=allow_missing_assets)
     click.echo(f"published release {report.release} to {report.location}")
     for warning in report.warnings:
         err(f"warning: {warning}")

@@ -13,6 +13,9 @@ Extraction principles (after translate-toolkit's Markdown storage):
   ``{2}``. Numbering starts at 1 in every segment, so a segment's text does not
   depend on its neighbours. Text that merely looks like a placeholder is itself
   protected by one.
+* An image's description (its ``alt`` text) and the title of a link or image (``[a](u "title")``)
+  are text readers get too: each is segmented as a field of its own (``alt``, ``link-title``), right
+  after the block that holds it; the placeholder of the image or link stays in that block's sentence.
 * A sentence with no letters outside placeholders (a date line, a number, a bare
   link) is not sent for translation and is kept verbatim.
 * A segment's id is stable: the same source text in the same field of the same
@@ -76,6 +79,8 @@ class _Block:
     lead: list[str]  # whitespace before each sentence
     sentences: list[_Sentence]
     tail: str
+    # alt and link-title blocks: the image or link_open token (of the source) whose text this is
+    target: Token | None = None
 
 
 @dataclass
@@ -185,6 +190,9 @@ def segment_article(article: Article, cuts: Cuts | None = None) -> SegmentedArti
     for token in tokens:
         if token.type == "inline":
             blocks.append(_split_block("body", token, _inline_units(token.children or []), known, record))
+            for child, field_, text in _attribute_texts(token.children or []):
+                block = _split_block(field_, None, _text_units(text), known, record)
+                blocks.append(dataclasses.replace(block, target=child))
 
     segments: list[Segment] = []
     seen: Counter[tuple[str, str]] = Counter()
@@ -207,6 +215,28 @@ def segment_article(article: Article, cuts: Cuts | None = None) -> SegmentedArti
             sentence.segment = seg
             segments.append(seg)
     return SegmentedArticle(article, segments, blocks, tokens, record)
+
+
+def _attribute_texts(children: list[Token]) -> list[tuple[Token, Field, str]]:
+    """The alt text of each image and the title of each link and image among ``children`` (and inside
+    link texts), in order: (token, field, text)."""
+    out: list[tuple[Token, Field, str]] = []
+    for tok in children:
+        if tok.type == "image":
+            alt = image_alt(tok)
+            if alt.strip():
+                out.append((tok, "alt", alt))
+        title = tok.attrGet("title") if tok.type in ("image", "link_open") else None
+        if title and str(title).strip():
+            out.append((tok, "link-title", str(title)))
+    return out
+
+
+def image_alt(token: Token) -> str:
+    """The alt text of an image token, as markdown-it writes it into ``alt``."""
+    from markdown_it.renderer import RendererHTML
+
+    return RendererHTML().renderInlineAsText(token.children or [], markdown_parser().options, {})
 
 
 def _text_units(text: str) -> list[Unit]:

@@ -25,7 +25,7 @@ PLACEHOLDER_RE = re.compile(r"\{(/?)(\d+)\}")
 URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"'{}]+[^\s<>\"'{}.,;:!?)\]»”’]")
 LETTER_RE = re.compile(r"[^\W\d_]")
 
-Field = Literal["title", "summary", "body"]
+Field = Literal["title", "summary", "body", "alt", "link-title"]  # alt: an image's; link-title: a link's or image's
 Kind = Literal["open", "close", "atomic"]
 
 

@@ -35,13 +35,17 @@ def rebuild_article(doc: SegmentedArticle, translations: Mapping[str, str], lang
     """``doc``'s article with every segment replaced by ``translations[segment.id]``.
 
     Raises :class:`WorkflowError` when a translation is missing or its
-    placeholders do not match the source.
+    placeholders do not match the source. The alt text of an image and the title of a link are
+    translated like the rest; an ``alt`` or ``link-title`` segment without a translation keeps its
+    English (a store that segmented the article before they were segments has none for them).
     """
     tokens = copy.deepcopy(doc.tokens)
     inline_tokens = [t for t in tokens if t.type == "inline"]
     fields: dict[str, str] = {}
+    attributes: _Attributes = {}  # id of a source image or link token -> its translated alt and title
     index_of = {id(t): i for i, t in enumerate(t for t in doc.tokens if t.type == "inline")}
-    for block in doc.blocks:
+    blocks = sorted(doc.blocks, key=lambda b: b.target is None)  # alt and titles first: the body takes them
+    for block in blocks:
         units: list[Unit] = []
         for i, (lead, sentence) in enumerate(zip(block.lead, block.sentences, strict=True)):
             if i == 0:
@@ -54,17 +58,23 @@ def rebuild_article(doc: SegmentedArticle, translations: Mapping[str, str], lang
                 units.extend(sentence.units)
             else:
                 seg = sentence.segment
+                if seg.id not in translations and block.target is not None:
+                    units.extend(sentence.units)  # segmented before alt text and titles were: as written
+                    continue
                 if seg.id not in translations:
                     raise WorkflowError(f"segment {seg.id} of {seg.article} has no {lang.code} translation")
                 units.extend(parse_target(translations[seg.id], seg))
         if block.tail:
             units.append(block.tail)
         units = _keep_emphasis_flanking(merge_text(units))
-        if block.token is None:
+        if block.target is not None:
+            attributes.setdefault(id(block.target), {})["alt" if block.field == "alt" else "title"] = \
+                _plain_text(units)
+        elif block.token is None:
             fields[block.field] = _plain_text(units)
         else:
             target = inline_tokens[index_of[id(block.token)]]
-            target.children = _to_tokens(units)
+            target.children = _to_tokens(units, attributes)
             target.content = _plain_text(units)
     body = render_markdown(tokens) if tokens else doc.article.body
     return Article(
@@ -128,13 +138,24 @@ def _keep_emphasis_flanking(units: list[Unit]) -> list[Unit]:
     return merge_text(out)
 
 
-def _to_tokens(units: list[Unit]) -> list[Token]:
+_Attributes = dict[int, dict[str, str]]  # id of a source token -> {"alt": ..., "title": ...} translated
+
+
+def _to_tokens(units: list[Unit], attributes: _Attributes | None = None) -> list[Token]:
     out: list[Token] = []
     for unit in units:
         if isinstance(unit, str):
             out.append(Token("text", "", 0, content=unit))
-        else:
-            out.extend(copy.deepcopy(list(unit.tokens)))
+            continue
+        for original in unit.tokens:
+            token = copy.deepcopy(original)
+            translated = (attributes or {}).get(id(original), {})
+            if "alt" in translated:
+                token.children = [Token("text", "", 0, content=translated["alt"])]
+                token.content = translated["alt"]
+            if "title" in translated:
+                token.attrSet("title", translated["title"])
+            out.append(token)
     return out
 
 

@@ -3,7 +3,8 @@
 Layout of the target folder::
 
     public/
-      releases/<id>/index.html, robots.txt, sitemap.xml, favicon.svg, manifest.json, build-info.json
+      releases/<id>/index.html, robots.txt, sitemap.xml, manifest.json, build-info.json,
+                    static/ (site.css, favicon.svg: the theme's), assets/ (files the articles reference)
                     <locale>/index.html, <slug>.html, <slug>.md, feed.json, feed.xml, manifest.json,
                              LC_MESSAGES/messages.mo
       current -> releases/<id>
@@ -21,9 +22,11 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,16 +35,15 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from ..articles import Article, write_article
 from ..errors import ConfigError, InputError
 from ..languages import Language, get_language
 from ..markdown.render import render_html
+from .assets import ASSETS, Asset, absolute_html, finish_html, rewrite_markdown
 from .site import (
     ATOM,
-    FAVICON,
     JSON_FEED,
     ROBOTS,
     SITEMAP,
@@ -50,9 +52,9 @@ from .site import (
     build_atom,
     build_robots,
     build_sitemap,
-    favicon,
     head,
 )
+from .theme import STATIC, Theme
 
 MANIFEST = "manifest.json"
 BUILD_INFO = "build-info.json"
@@ -106,16 +108,23 @@ def load_translations(mo: bytes | None) -> NullTranslations:
 # -- rendering ----------------------------------------------------------------------------
 
 
-def _environment(translations: NullTranslations) -> Environment:
-    env = Environment(loader=PackageLoader("tilmech.publish", "templates"), autoescape=select_autoescape(["html"]),
-                      extensions=["jinja2.ext.i18n"], undefined=StrictUndefined, keep_trailing_newline=True)
-    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
-    return env
+def _site_vars(site: Site, translations: NullTranslations, depth: int) -> dict[str, str]:
+    """``site`` in the templates: the name and footer in the locale's language where the catalog has
+    them, and the paths of the release root and its static files from a page ``depth`` folders down."""
+    root = "../" * depth
+    return {"title": translations.gettext(site.title), "footer": translations.gettext(site.footer) if site.footer
+            else "", "root": root, "static": f"{root}{STATIC}/"}
 
 
-def safe_html(markdown: str) -> str:
+_FIRST_IMAGE = re.compile(r"<img\s[^>]*>")  # in a body finish_html wrote: attribute values are escaped
+
+
+def safe_html(markdown: str, assets: Mapping[str, Asset] | None = None, depth: int = 1) -> str:
     """The article body as HTML with nothing executable left: raw HTML is sanitized (nh3), so
-    ``<script>``, ``on*`` attributes and ``javascript:`` links never reach a published page."""
+    ``<script>``, ``on*`` attributes and ``javascript:`` links never reach a published page; then made
+    valid (:func:`.assets.finish_html`: images keep an alt and a src, a link without href its text
+    only). ``assets``: the article's referenced files by URL as written, pointed at from a page
+    ``depth`` folders below the release root."""
     import nh3
 
     tags = set(nh3.ALLOWED_TAGS) | {"h1", "h2", "h3", "h4", "h5", "h6", "img", "figure", "figcaption"}
@@ -124,8 +133,15 @@ def safe_html(markdown: str) -> str:
     attributes["img"] = attributes.get("img", set()) | {"src", "alt", "title", "width", "height"}
     attributes["a"] = attributes.get("a", set()) | {"href", "title"}
     attributes["ol"] = attributes.get("ol", set()) | {"start"}
-    return nh3.clean(render_html(markdown), tags=tags, attributes=attributes, link_rel=None,
-                     url_schemes={"http", "https", "mailto"})
+    clean = nh3.clean(render_html(markdown), tags=tags, attributes=attributes, link_rel=None,
+                      url_schemes={"http", "https", "mailto"})
+    found = assets or {}
+
+    def resolve(url: str, image: bool) -> tuple[str, int | None, int | None] | None:
+        asset = found.get(url)
+        return None if asset is None else ("../" * depth + asset.path, asset.width, asset.height)
+
+    return finish_html(clean, resolve)
 
 
 def localized_date(article: Article, lang: Language) -> str:
@@ -136,28 +152,41 @@ def build_locale(lang: Language, articles: dict[str, Article], available: dict[s
                  mo: bytes | None, source_lang: str, release: int, glossary_version: str, *,
                  source_revision: str = "", held_back: tuple[str, ...] = (),
                  earlier: dict[str, int] | None = None, site: Site | None = None,
-                 updated: dt.date | None = None) -> dict[str, bytes]:
+                 updated: dt.date | None = None,
+                 assets: Mapping[tuple[str, str], Asset] | None = None,
+                 theme: Theme | None = None) -> dict[str, bytes]:
     """All files of one locale's bundle, by relative path.
 
     Nothing in them depends on when or where they are built: the same release gives
     the same bytes (the time of the build goes to ``build-info.json``, outside the bundles).
     ``site``: where the release is served (URLs, see :mod:`tilmech.publish.site`); ``updated``:
-    the date of an Atom feed without articles (default: 1 January 2000).
+    the date of an Atom feed without articles (default: 1 January 2000); ``assets``: the referenced
+    files (:func:`.assets.collect_assets`), by article slug and URL, written at the release root and
+    pointed at from the pages and the ``.md`` files alike (feed content: absolute with a base URL);
+    ``theme``: the project's templates (:mod:`.theme`).
     """
     site = site or Site("", source_lang)
     translations = load_translations(mo)
-    env = _environment(translations)
-    site_title = translations.gettext("UNESCO-ICHEI News")
+    env = (theme or Theme()).environment(translations)
+    site_vars = _site_vars(site, translations, 1)
+    site_title = site_vars["title"]
     files: dict[str, bytes] = {}
     ordered = sorted(articles.values(), key=lambda a: (a.date, a.slug), reverse=True)
-    bodies = {a.slug: safe_html(a.body) for a in ordered}
+    by_article: dict[str, dict[str, Asset]] = {}
+    for (slug, url), asset in (assets or {}).items():
+        by_article.setdefault(slug, {})[url] = asset
+    bodies = {a.slug: safe_html(a.body, by_article.get(a.slug)) for a in ordered}
+    # a feed's content is read away from the page: with a base URL, its images and links are absolute
+    feed_bodies = {slug: absolute_html(body, site.url(f"{lang.code}/{slug}.html", 0)) for slug, body in
+                   bodies.items()} if site.base_url else bodies
 
     entries = []
     for article in ordered:
         html_name, md_name = f"{article.slug}.html", f"{article.slug}.md"
         date_localized = localized_date(article, lang)
+        shipped = replace(article, body=rewrite_markdown(article.body, by_article.get(article.slug, {}), "../"))
         files[md_name] = write_article(
-            article, lang=lang.code, original=None if lang.code == source_lang else article.slug).encode()
+            shipped, lang=lang.code, original=None if lang.code == source_lang else article.slug).encode()
         versions, x_default = alternates(site, available, html_name, article.slug, 1)
         meta = head(site, lang, path=f"{lang.code}/{html_name}", depth=1, title=article.title,
                     description=article.summary, og_type="article", alternates=versions, x_default=x_default,
@@ -165,23 +194,27 @@ def build_locale(lang: Language, articles: dict[str, Article], available: dict[s
         date_html = Markup('<time datetime="{}">{}</time>').format(article.date.isoformat(), date_localized)
         page = env.get_template("article.html").render(
             lang=lang, article=article, date_localized=date_localized, date_html=date_html,
-            body_html=Markup(bodies[article.slug]), meta=meta, site_title=site_title)
+            body_html=Markup(bodies[article.slug]), meta=meta, site_title=site_title, site=site_vars)
         files[html_name] = page.encode()
+        image = _FIRST_IMAGE.search(bodies[article.slug])
+        teaser = {"summary": article.summary, "image": Markup(image.group(0)) if image else None}
         entry: dict[str, Any] = {"slug": article.slug, "title": article.title, "date": article.date.isoformat(),
                                  "date_localized": date_localized, "href": html_name,
                                  "paths": {"html": html_name, "markdown": md_name}}
         if earlier and article.slug in earlier:
             entry["earlier_edition_of_release"] = earlier[article.slug]
-        entries.append(entry)
+        entries.append(entry | {"teaser": teaser})
     versions, x_default = alternates(site, available, "index.html", None, 1)
     description = " · ".join(a.title for a in ordered[:3]) or site_title
     meta = head(site, lang, path=f"{lang.code}/index.html", depth=1, title=site_title, description=description,
                 og_type="website", alternates=versions, x_default=x_default, feeds=True)
     files["index.html"] = env.get_template("index.html").render(
-        lang=lang, articles=entries, meta=meta, site_title=site_title,
+        lang=lang, articles=[{**{k: v for k, v in e.items() if k != "teaser"}, **e["teaser"]} for e in entries],
+        meta=meta,
+        site_title=site_title, site=site_vars,
         article_count=format_decimal(len(entries), locale=lang.locale)).encode()
-    files["feed.json"] = _feed(lang, ordered, site_title, bodies, site).encode()
-    files[ATOM] = build_atom(site, lang, site_title, ordered, bodies, updated or dt.date(2000, 1, 1)).encode()
+    files["feed.json"] = _feed(lang, ordered, site_title, feed_bodies, site).encode()
+    files[ATOM] = build_atom(site, lang, site_title, ordered, feed_bodies, updated or dt.date(2000, 1, 1)).encode()
     if mo is not None:
         files["LC_MESSAGES/messages.mo"] = mo
     manifest: dict[str, Any] = {
@@ -192,7 +225,7 @@ def build_locale(lang: Language, articles: dict[str, Article], available: dict[s
         "glossary_version": glossary_version,
         "counts": {"articles": len(entries), "files": len(files) + 1},
         "held_back": list(held_back),
-        "articles": [{k: v for k, v in e.items() if k != "href"} for e in entries],
+        "articles": [{k: v for k, v in e.items() if k not in ("href", "teaser")} for e in entries],
         "files": _listing(files),
     }
     files[MANIFEST] = (json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
@@ -225,23 +258,31 @@ def _feed(lang: Language, articles: list[Article], title: str, bodies: dict[str,
     return json.dumps(feed, ensure_ascii=False, indent=2) + "\n"
 
 
-def build_root(site: Site, available: dict[str, set[str]], release: int) -> dict[str, bytes]:
+def build_root(site: Site, available: dict[str, set[str]], release: int,
+               assets: Iterable[Asset] = (), theme: Theme | None = None) -> dict[str, bytes]:
     """The files at the release root: the landing page (each language by its own name, with the
-    hreflang alternates), ``robots.txt``, the favicon, ``sitemap.xml`` (with a base URL) and a
-    ``manifest.json`` of them. Written beside the locales (key :data:`SITE_ROOT` of the bundles)."""
+    hreflang alternates), ``robots.txt``, the favicon, ``sitemap.xml`` (with a base URL), the
+    articles' referenced files under ``assets/`` and a ``manifest.json`` of them (the assets also
+    with their source, width and height). Written beside the locales (key :data:`SITE_ROOT`)."""
     source = get_language(site.source_language)
-    env = _environment(NullTranslations())
-    site_title = NullTranslations().gettext("UNESCO-ICHEI News")
+    theme = theme or Theme()
+    env = theme.environment(NullTranslations())
+    site_vars = _site_vars(site, NullTranslations(), 0)
+    site_title = site_vars["title"]
     versions, x_default = alternates(site, available, "index.html", None, 0)
     meta = head(site, source, path="index.html", depth=0, title=site_title, description=site_title,
                 og_type="website", alternates=versions, x_default=x_default, feeds=False)
-    meta["favicon"] = FAVICON
-    files = {"index.html": env.get_template("landing.html").render(lang=source, meta=meta,
-                                                                   site_title=site_title).encode(),
-             ROBOTS: build_robots(site).encode(), FAVICON: favicon()}
+    files = {"index.html": env.get_template("landing.html").render(lang=source, meta=meta, site_title=site_title,
+                                                                   site=site_vars).encode(),
+             ROBOTS: build_robots(site).encode()}
+    files |= {f"{STATIC}/{bundle_path(name)}": data for name, data in theme.static_files().items()}
     if site.base_url:
         files[SITEMAP] = build_sitemap(site, available).encode()
-    manifest = {"release": release, "site": site.base_url, "files": _listing(files)}
+    shipped = {asset.path: asset for asset in assets}
+    files |= {path: asset.data for path, asset in shipped.items()}
+    manifest: dict[str, Any] = {"release": release, "site": site.base_url, "files": _listing(files)}
+    if shipped:
+        manifest["assets"] = [asset.listing() for _, asset in sorted(shipped.items())]
     files[MANIFEST] = (json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
     return files
 
@@ -575,7 +616,7 @@ def verify_release(dest: Path | str, release: int) -> list[str]:
         raise NotFound(f"release {release} is not published in {target.location}")
     files = target.files(release)
     problems = []
-    locales = sorted({f.split("/", 1)[0] for f in files if "/" in f})
+    locales = sorted({f.split("/", 1)[0] for f in files if "/" in f} - {ASSETS, STATIC})
     if MANIFEST in files:  # the release root's own files (releases before it had none)
         problems += _check_manifest(target, release, "", files)
     for locale in locales:
@@ -607,7 +648,7 @@ def _check_manifest(target: Target, release: int, prefix: str, files: list[str])
     for path in files:
         if path.startswith(prefix):
             rel = path[len(prefix):]
-            if not prefix and "/" in rel:
+            if not prefix and "/" in rel and rel.split("/", 1)[0] not in (ASSETS, STATIC):
                 continue  # a locale's file: checked against the locale's manifest
             if rel != MANIFEST and rel not in listed and (prefix or rel != BUILD_INFO):
                 problems.append(f"{prefix}{rel}: not in the manifest")

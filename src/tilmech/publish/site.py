@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape, quoteattr
@@ -26,7 +25,7 @@ from ..languages import Language, get_language
 
 SITEMAP = "sitemap.xml"
 ROBOTS = "robots.txt"
-FAVICON = "favicon.svg"
+FAVICON = "static/favicon.svg"  # the site icon, one of the static files (see :mod:`.theme`)
 ATOM = "feed.xml"
 JSON_FEED = "feed.json"
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -37,10 +36,13 @@ NO_BASE_URL = ("site.base_url is not set in tilmech.yaml: hreflang alternates an
 
 @dataclass(frozen=True)
 class Site:
-    """Where the release root is served (``base_url``, ending in ``/``; empty: unknown) and its source language."""
+    """Where the release root is served (``base_url``, ending in ``/``; empty: unknown), its source language,
+    its name (``site.title``) and footer text (``site.footer``), both translated where a catalog has them."""
 
     base_url: str = ""
     source_language: str = "en"
+    title: str = "UNESCO-ICHEI News"
+    footer: str = ""
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -59,22 +61,17 @@ class Site:
         return self.url(path, 0) if self.base_url else None
 
 
-def load_site(base_url: str, source_language: str) -> Site:
+def load_site(base_url: str, source_language: str, title: str = Site.title, footer: str = "") -> Site:
     """``site.base_url`` checked and normalized (a trailing ``/`` added): an http(s) URL without query or fragment."""
     text = base_url.strip()
     if not text:
-        return Site("", source_language)
+        return Site("", source_language, title, footer)
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         raise ConfigError(f"tilmech.yaml: site.base_url: {base_url!r} is not an http(s) URL of the site "
                           "(like https://news.example.org/ or https://example.org/news/): fix it, or leave it "
                           "empty for relative links")
-    return Site(text if text.endswith("/") else text + "/", source_language)
-
-
-def favicon() -> bytes:
-    """The site icon shipped with the package (``templates/favicon.svg``)."""
-    return (resources.files("tilmech.publish") / "templates" / FAVICON).read_bytes()
+    return Site(text if text.endswith("/") else text + "/", source_language, title, footer)
 
 
 def alternates(site: Site, available: dict[str, set[str]], page: str, slug: str | None,

@@ -21,19 +21,28 @@ from ..publish import (
     open_target,
     rollback,
 )
+from ..publish.assets import collect_assets
 from ..publish.site import load_site
+from ..publish.theme import load_theme
 from ..runtime import Runtime
 from .releases import ReleaseDiff, compare_releases, has_release, release_content
 
 
-def publish(rt: Runtime, release_id: int, dest: Path | str | None = None) -> PublishReport:
-    """Write the bundles of an approved release and make it the current one (editors)."""
+def publish(rt: Runtime, release_id: int, dest: Path | str | None = None, *,
+            allow_missing_assets: bool = False) -> PublishReport:
+    """Write the bundles of an approved release and make it the current one (editors).
+
+    The files the articles reference (images...) are copied in; a missing one stops the build
+    (file and line named) unless ``allow_missing_assets``, where it is a warning."""
     authorize_publish(rt)
     content = release_content(rt, release_id)
     settings = rt.settings
     target = open_target(dest if dest is not None else publish_location(rt))
     available = {code: set(articles) for code, articles in content.editions.items()}
-    site = load_site(settings.site.base_url, settings.source_language)  # absolute URLs, or a warning
+    site = load_site(settings.site.base_url, settings.source_language, settings.site.title, settings.site.footer)
+    theme = load_theme(settings.path("theme"))  # the project's own templates and static files, if any
+    assets, missing = collect_assets(content.sources.values(), settings.root, settings.content_dir,
+                                     allow_missing=allow_missing_assets)
     newest = max((a.date for a in content.sources.values()), default=None)
     revision = hashlib.sha256("\n".join(f"{slug} {a.content_hash}" for slug, a in sorted(content.sources.items()))
                               .encode()).hexdigest()
@@ -45,8 +54,9 @@ def publish(rt: Runtime, release_id: int, dest: Path | str | None = None) -> Pub
         held_back = tuple(sorted(set(content.sources) - set(editions)))
         bundles[code] = build_locale(lang, editions, available, mo, settings.source_language, release_id,
                                      content.glossary_version, source_revision=revision, held_back=held_back,
-                                     earlier=content.earlier.get(code, {}), site=site, updated=newest)
-    bundles[SITE_ROOT] = build_root(site, available, release_id)
+                                     earlier=content.earlier.get(code, {}), site=site, updated=newest,
+                                     assets=assets, theme=theme)
+    bundles[SITE_ROOT] = build_root(site, available, release_id, assets.values(), theme)
     import datetime as dt
     import platform
 
@@ -56,7 +66,7 @@ def publish(rt: Runtime, release_id: int, dest: Path | str | None = None) -> Pub
             "built_by": rt.user, "host": platform.node(), "tilmech": __version__}
     folder = target.write_release(release_id, bundles, info)
     return PublishReport(release_id, folder, target.location, {k: len(v) for k, v in content.editions.items()},
-                         sum(len(files) for files in bundles.values()), site.warnings)
+                         sum(len(files) for files in bundles.values()), (*site.warnings, *missing))
 
 
 def authorize_publish(rt: Runtime) -> None:
