@@ -114,6 +114,16 @@ def drafted(project: Path, *, approve: tuple[str, ...] = ()) -> Runtime:
     return rt
 
 
+def on_store(project: Path, store: str, request: pytest.FixtureRequest) -> Path:
+    """``project`` with its store on ``store``: "sqlite" as made, "postgresql" a fresh database of the
+    tests' PostgreSQL (for tests parametrized over both stores)."""
+    if store == "postgresql":
+        settings = project / "tilmech.yaml"
+        settings.write_text(settings.read_text(encoding="utf-8").replace(
+            "sqlite:///tilmech.db", request.getfixturevalue("postgres_url")), encoding="utf-8")
+    return project
+
+
 def functional_checks() -> str:
     """Every functional QA check's code, comma-separated: `review approve --article ... --acknowledge` of it
     approves an article whatever its functional findings (a copy model's English is `untranslated`), for

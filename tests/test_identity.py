@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import approve_article, drafted, functional_checks
+from conftest import approve_article, drafted, functional_checks, on_store
 from tilmech import services
 from tilmech.errors import Forbidden, Unauthorized
 from tilmech.runtime import Runtime, load_runtime, os_login
@@ -19,14 +19,6 @@ from tilmech.web import create_app
 from web_support import PASSWORD, workbench_runtime
 
 SEED = "smart-classroom-kyrgyzstan"
-
-
-def _on(project: Path, store: str, request: pytest.FixtureRequest) -> Path:
-    if store == "postgresql":
-        settings = project / "tilmech.yaml"
-        settings.write_text(settings.read_text(encoding="utf-8").replace(
-            "sqlite:///tilmech.db", request.getfixturevalue("postgres_url")), encoding="utf-8")
-    return project
 
 
 def _release(rt: Runtime) -> int:
@@ -38,7 +30,7 @@ def _release(rt: Runtime) -> int:
 @pytest.mark.parametrize("store", ["sqlite", "postgresql"])
 def test_the_cli_applies_the_users_role(pseudo_project: Path, store: str, request: pytest.FixtureRequest,
                                         tilmech) -> None:  # type: ignore[no-untyped-def]
-    rt = workbench_runtime(_on(pseudo_project, store, request))
+    rt = workbench_runtime(on_store(pseudo_project, store, request))
     release = _release(rt)
     zh = services.review_list(rt, "zh", article=SEED)[1]
     p = ("--project", pseudo_project)

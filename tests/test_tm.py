@@ -11,7 +11,7 @@ from types import ModuleType
 
 import pytest
 
-from conftest import DATA, ROOT
+from conftest import DATA, ROOT, on_store
 from tilmech import services
 from tilmech.runtime import Runtime, load_runtime
 from web_support import PASSWORD, signed_in
@@ -35,14 +35,6 @@ def bench_suggest() -> ModuleType:
 def _article(project: Path, slug: str, title: str, body: str, summary: str = "") -> None:
     front = f"---\ntitle: {title}\ndate: 2024-05-01\n" + (f"summary: {summary}\n" if summary else "") + "---\n\n"
     (project / "content" / "en" / f"{slug}.md").write_text(front + body + "\n", encoding="utf-8")
-
-
-def _on(project: Path, store: str, request: pytest.FixtureRequest) -> Path:
-    if store == "postgresql":
-        settings = project / "tilmech.yaml"
-        settings.write_text(settings.read_text(encoding="utf-8").replace(
-            "sqlite:///tilmech.db", request.getfixturevalue("postgres_url")), encoding="utf-8")
-    return project
 
 
 @pytest.fixture
@@ -211,7 +203,7 @@ def test_approving_the_summary_of_an_imported_page_propagates_to_its_first_sente
         pseudo_project: Path, store: str, request: pytest.FixtureRequest, tilmech) -> None:  # type: ignore[no-untyped-def]
     from tilmech.web import create_app
 
-    project = _on(pseudo_project, store, request)
+    project = on_store(pseudo_project, store, request)
     for path in (project / "content" / "en").glob("*.md"):  # the page alone (the seed article is the same page)
         path.unlink()
     assert tilmech("--project", project, "import-html", DATA / "import" / "ichei-news-1003.txt",

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from conftest import on_store
+from test_omegat import PROJECT_FILE
 from tilmech import services
 from tilmech.runtime import Runtime, load_runtime
 from tilmech.store import MemoryRow
@@ -21,14 +23,6 @@ from web_support import PASSWORD
 
 SHOWCASE = "partners-showcase"  # links, bold, italic and atomic codes
 SEED = "smart-classroom-kyrgyzstan"
-
-
-def _on(project: Path, store: str, request: pytest.FixtureRequest) -> Path:
-    if store == "postgresql":
-        settings = project / "tilmech.yaml"
-        settings.write_text(settings.read_text(encoding="utf-8").replace(
-            "sqlite:///tilmech.db", request.getfixturevalue("postgres_url")), encoding="utf-8")
-    return project
 
 
 def _drafted(project: Path) -> Runtime:
@@ -50,7 +44,7 @@ def test_export_is_read_by_translate_toolkit_and_imports_back_losslessly_and_onc
         pseudo_project: Path, store: str, request: pytest.FixtureRequest, tmp_path: Path, tilmech) -> None:  # type: ignore[no-untyped-def]
     from translate.storage.tmx import tmxfile
 
-    rt = _drafted(_on(pseudo_project, store, request))
+    rt = _drafted(on_store(pseudo_project, store, request))
     services.review_approve(rt, "ru", article=SHOWCASE)
     items = services.review_list(rt, "ru")
     assert any("{/1}" in i.source for i in items) and any(re.search(r"\{\d+\}(?!.*\{/)", i.source) for i in items)
@@ -132,27 +126,6 @@ def test_other_tools_inline_codes_become_placeholders(pseudo_project: Path) -> N
 
 # -- OmegaT ---------------------------------------------------------------------------------------
 
-OMEGAT_PROJECT = """<?xml version="1.0" encoding="UTF-8"?>
-<omegat>
-  <project version="1.0">
-    <source_dir>source</source_dir>
-    <target_dir>target</target_dir>
-    <tm_dir>tm</tm_dir>
-    <glossary_dir>glossary</glossary_dir>
-    <glossary_file>glossary/glossary.txt</glossary_file>
-    <dictionary_dir>dictionary</dictionary_dir>
-    <source_lang>en</source_lang>
-    <target_lang>ru</target_lang>
-    <source_tok>org.omegat.tokenizer.LuceneEnglishTokenizer</source_tok>
-    <target_tok>org.omegat.tokenizer.LuceneRussianTokenizer</target_tok>
-    <sentence_seg>false</sentence_seg>
-    <support_default_translations>true</support_default_translations>
-    <remove_tags>false</remove_tags>
-  </project>
-</omegat>
-"""
-
-
 @pytest.mark.slow
 def test_omegat_fills_an_xliff_export_from_the_tmx_export(pseudo_project: Path, tmp_path: Path, tilmech) -> None:  # type: ignore[no-untyped-def]
     """A new article repeats sentences approved elsewhere: OmegaT, given our TMX export in tm/auto/,
@@ -180,7 +153,7 @@ def test_omegat_fills_an_xliff_export_from_the_tmx_export(pseudo_project: Path, 
     project = tmp_path / "omegat-project"
     for sub in ("source", "target", "tm/auto", "glossary", "dictionary", "omegat"):
         (project / sub).mkdir(parents=True)
-    (project / "omegat.project").write_text(OMEGAT_PROJECT, encoding="utf-8")
+    (project / "omegat.project").write_text(PROJECT_FILE, encoding="utf-8")
     p = ("--project", pseudo_project, "--user", "elena")
     assert tilmech(*p, "tm", "export", "--lang", "ru", "--approved-only", "-o", project / "tm" / "auto" /
                    "tilmech.tmx").code == 0
