@@ -22,7 +22,10 @@ from dataclasses import dataclass
 from .errors import InputError
 from .markdown.placeholders import PLACEHOLDER_RE
 from .xmldoc import child as first_child
-from .xmldoc import local_name, read_xml
+from .xmldoc import indent, local_name, read_xml
+
+# mixed content: their text (with inline codes) is the translation, never reindented
+_MIXED = frozenset({"source", "target", "note"})
 
 XLIFF2 = "urn:oasis:names:tc:xliff:document:2.0"
 XLIFF1 = "urn:oasis:names:tc:xliff:document:1.2"
@@ -156,20 +159,8 @@ def write_xliff(units: Sequence[ExportUnit], *, source_lang: str, target_lang: s
                                                       "subState": f"tilmech:{u.state}"})
             _inline(ET.SubElement(segment, "source"), u.source, u.placeholders, version)
             _inline(ET.SubElement(segment, "target"), u.target, u.placeholders, version)
-    _indent(root)
+    indent(root, _MIXED)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
-
-
-def _indent(el: ET.Element, level: int = 0) -> None:
-    """Indent the structure, never the inside of <source>, <target> or <note> (mixed content)."""
-    if el.tag in ("source", "target", "note") or not len(el):
-        return
-    pad = "\n" + "  " * (level + 1)
-    el.text = pad
-    for child in el:
-        _indent(child, level + 1)
-        child.tail = pad
-    el[-1].tail = "\n" + "  " * level
 
 
 # -- reading -------------------------------------------------------------------------------

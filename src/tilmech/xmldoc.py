@@ -1,4 +1,5 @@
-"""XML documents from outside (TBX, XLIFF), parsed safely, with errors that name file and line.
+"""XML documents: those from outside (TBX, XLIFF, TMX) parsed safely, with errors that name file and line;
+those we write indented for reading without touching their text.
 
 External entities and entity expansion ("billion laughs") are refused (defusedxml).
 """
@@ -48,3 +49,17 @@ def local_name(tag: str) -> str:
 def child(element: ET.Element, name: str) -> ET.Element | None:
     """The first direct child named ``name`` (namespace ignored)."""
     return next((c for c in element if local_name(c.tag) == name), None)
+
+
+def indent(el: ET.Element, mixed: frozenset[str], level: int = 0) -> None:
+    """Indent the structure for people reading the file, never the inside of an element named in
+    ``mixed`` (its text and inline codes are the content). ``ET.indent`` would rewrite the
+    whitespace-only tails between inline codes, which are part of the text."""
+    if el.tag in mixed or not len(el):
+        return
+    pad = "\n" + "  " * (level + 1)
+    el.text = pad
+    for c in el:
+        indent(c, mixed, level + 1)
+        c.tail = pad
+    el[-1].tail = "\n" + "  " * level

@@ -31,7 +31,7 @@ from ..review import State
 from ..runtime import Runtime
 from ..store import MemoryRow, SegmentRow, TranslationRow
 from ..store.queries import IS_ACTIVE, in_chunks
-from ..xmldoc import local_name, read_xml
+from ..xmldoc import indent, local_name, read_xml
 from .memory import memory_key
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -93,20 +93,8 @@ def write_tmx(units: Sequence[TmxUnit], *, source_lang: Language, target_lang: L
             ET.SubElement(tu, "prop", {"type": name}).text = value
         for lang, text in ((source_lang.bcp47, unit.source), (target_lang.bcp47, unit.target)):
             _seg(ET.SubElement(tu, "tuv", {XML_LANG: lang}), text)
-    _indent(root)
+    indent(root, frozenset({"seg", "prop"}))  # their text is the content
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
-
-
-def _indent(el: ET.Element, level: int = 0) -> None:
-    """Indent the structure, never the inside of a <seg> or <prop> (their text is the content)."""
-    if el.tag in ("seg", "prop") or not len(el):
-        return
-    pad = "\n" + "  " * (level + 1)
-    el.text = pad
-    for c in el:
-        _indent(c, level + 1)
-        c.tail = pad
-    el[-1].tail = "\n" + "  " * level
 
 
 def _seg_text(seg: ET.Element) -> str:
