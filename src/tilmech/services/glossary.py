@@ -63,7 +63,7 @@ def glossary_import(rt: Runtime, path: Path, into: Path | None = None) -> Import
     Changed terms are rewritten in the file that holds them. Everything is checked
     (schema, conflicts) before any file is written; then each file is replaced in one step.
     """
-    from ..glossary import exchange, load_glossary, read_glossary
+    from ..glossary import exchange, read_glossary
 
     text = load_input(path, rt.settings.limits.import_bytes)
     suffix = path.suffix.lower()
@@ -99,22 +99,7 @@ def glossary_import(rt: Runtime, path: Path, into: Path | None = None) -> Import
             changed.append(term.id)
             touched.add(owner)
     texts = {f: exchange.write_yaml(by_file[f]) for f in touched}
-    # check the merged term base (conflicting ids or forms) before writing anything
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        for f in folder.glob("*.y*ml"):
-            (Path(tmp) / f.name).write_text(texts.get(f, f.read_text(encoding="utf-8")), encoding="utf-8")
-        for f, content in texts.items():
-            (Path(tmp) / f.name).write_text(content, encoding="utf-8")
-        load_glossary(Path(tmp))
-    for f, content in texts.items():
-        f.parent.mkdir(parents=True, exist_ok=True)
-        staging = f.with_name(f".{f.name}.tmp")
-        staging.write_text(content, encoding="utf-8")
-        staging.replace(f)
-    rt.__dict__.pop("glossary", None)
-    rt.__dict__.pop("matcher", None)
+    _write_checked(rt, folder, texts)
     return ImportReport(tuple(added), tuple(changed), tuple(skipped), tuple(sorted(str(f) for f in texts)))
 
 
@@ -170,7 +155,7 @@ def glossary_suggest(rt: Runtime, *, min_count: int = 2, limit: int | None = Non
     with counts and example sentences. ``write``: add them to ``into`` (glossary/proposed.yaml) as
     ``status: proposed`` entries (hints for translators, not enforced), checked before writing."""
     from ..articles import load_articles
-    from ..glossary import exchange, load_glossary, read_glossary
+    from ..glossary import exchange, read_glossary
     from ..glossary.suggest import suggest_terms, term_id
     from ..markdown.extract import segment_article
     from ..markdown.placeholders import PLACEHOLDER_RE
@@ -198,18 +183,28 @@ def glossary_suggest(rt: Runtime, *, min_count: int = 2, limit: int | None = Non
         note = f"proposed by `tilmech glossary suggest`: {c.count} uses in content/en/, e.g. {c.examples[0]!r}"
         new.append(Term(tid, c.text, (c.acronym,) if c.acronym else (), False, {}, {}, True, note, "", pos,
                         "proposed"))
-    text = exchange.write_yaml([*existing, *new])
+    _write_checked(rt, folder, {target: exchange.write_yaml([*existing, *new])})
+    return SuggestReport(candidates, tuple(t.id for t in new), str(target))
+
+
+def _write_checked(rt: Runtime, folder: Path, texts: dict[Path, str]) -> None:
+    """Write ``texts`` (file -> YAML) into the term base ``folder``, once the merged term base (the
+    folder's files with these in their place) loads: conflicting ids or forms write nothing. Each
+    file is replaced in one step; the runtime reads the new term base on next use."""
     import tempfile
 
-    with tempfile.TemporaryDirectory() as tmp:  # the merged term base must load before anything is written
+    from ..glossary import load_glossary
+
+    with tempfile.TemporaryDirectory() as tmp:
         for f in folder.glob("*.y*ml"):
             (Path(tmp) / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
-        (Path(tmp) / target.name).write_text(text, encoding="utf-8")
+        for f, content in texts.items():
+            (Path(tmp) / f.name).write_text(content, encoding="utf-8")
         load_glossary(Path(tmp))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.with_name(f".{target.name}.tmp")
-    staging.write_text(text, encoding="utf-8")
-    staging.replace(target)
+    for f, content in texts.items():
+        f.parent.mkdir(parents=True, exist_ok=True)
+        staging = f.with_name(f".{f.name}.tmp")
+        staging.write_text(content, encoding="utf-8")
+        staging.replace(f)
     rt.__dict__.pop("glossary", None)
     rt.__dict__.pop("matcher", None)
-    return SuggestReport(candidates, tuple(t.id for t in new), str(target))
