@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,16 +100,10 @@ def showing(console: Any = None, *, lines: bool = True) -> Iterator[None]:
     from rich.progress import Progress
 
     console = console or Console(stderr=True)
-    if not console.is_terminal:
-        _display = _Lines(console) if lines else None
-        try:
-            yield
-        finally:
-            _display = None
-            _planned.clear()
-            _counts.clear()
-        return
-    with Progress(*_columns(), console=console, transient=False) as display:
+    shown: AbstractContextManager[Any] = (
+        Progress(*_columns(), console=console, transient=False) if console.is_terminal
+        else nullcontext(_Lines(console) if lines else None))
+    with shown as display:
         _display = display
         try:
             yield
