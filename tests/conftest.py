@@ -35,6 +35,7 @@ os.environ.update({
     "PREFECT_LOGGING_LEVEL": "WARNING",
     "TILMECH_USER": "tester",
     "TILMECH_PREFECT_SERVER": "off",  # no project server left running by a test (test_prefect_server.py turns it on)
+    "TILMECH_RESIDENT": "off",  # nor a resident process (test_resident.py turns it on)
 })
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 

@@ -47,7 +47,10 @@ ALLOWED: dict[str, set[str]] = {
                  "xmldoc"},  # services/tmx.py parses TMX safely
     "web": {"errors", "inputs", "auth", "permissions", "review", "settings", "store", "runtime", "services"},
     "cli": {"errors", "inputs", "auth", "permissions", "progress", "mt", "publish", "qa", "settings", "store", "runtime",
-            "services", "web", "flows", "prefect_server"},
+            "services", "web", "flows", "prefect_server", "resident"},
+    "resident": set(),  # the resident process and the hand-over to it (standard library only)
+    "launch": {"resident", "cli"},  # the `tilmech` entry point: hands a command over, or runs the CLI here
+    "__main__": {"launch"},  # python -m tilmech
     "flows": {"tilmech", "errors", "progress", "mt", "publish", "runtime", "services", "lifeline"},
 }
 
