@@ -6,8 +6,8 @@
 For each size in ``--articles``, a project of generated articles (``bench/corpus.py``, seed 7)
 translated into ru, ky and zh by the pseudo engine (no model to load: what is left is tilmech's
 own time) is built once per invocation in ``--work`` (default a temporary folder). Its first
-``translate`` starts the project's Prefect server (``tilmech server``), which the later rows
-reuse; it is stopped at the end. Rows:
+``translate`` starts the project's Prefect server and resident process (``tilmech server``), which
+the later rows reuse; they are stopped at the end. Rows:
 
   translate no-op       ``tilmech translate`` with nothing changed          target 2 s
   translate missing     ``tilmech translate`` in a project whose engine is argos and
@@ -19,7 +19,10 @@ reuse; it is stopped at the end. Rows:
   server start (cold)   ``tilmech server start`` with none running: what the first
                         command of the day pays once                        no target
   review list/show/edit/approve/send-back, status, release list,
-  releases, qa verify                                                      target 0.5 s each
+  releases, qa verify   handed to the project's resident process           target 0.5 s each
+  ..., own process      the same with TILMECH_RESIDENT=off: the command imports
+                        everything itself                                  no target
+  verify                ``tilmech verify R`` of the release served (and in its own process)  target 0.5 s
   edit→publish          edit one sentence, translate, approve the article in every language,
                         release create, release approve, publish           target 10 s (the
                         smallest size only: a release of 1 000 articles is another figure)
@@ -47,14 +50,16 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-TILMECH = [sys.executable, "-m", "tilmech.cli"]
+TILMECH = [sys.executable, "-m", "tilmech"]  # what the `tilmech` script runs
 LANGS = ("ru", "ky", "zh")
 
 
 def environment(work: Path) -> dict[str, str]:
     """Prefect's and argostranslate's folders inside the work folder; no model installed; no Prefect server
     configured, so that the commands start and reuse the project's own."""
-    env = {key: value for key, value in os.environ.items() if key != "PREFECT_API_URL"}
+    # PYTHONDONTWRITEBYTECODE: an installed tilmech has its modules compiled; without it an editable
+    # one compiles them once, not in every command measured.
+    env = {key: value for key, value in os.environ.items() if key not in ("PREFECT_API_URL", "PYTHONDONTWRITEBYTECODE")}
     return {
         **env,
         "PREFECT_HOME": str(work / "prefect"),
@@ -65,6 +70,7 @@ def environment(work: Path) -> dict[str, str]:
         "DO_NOT_TRACK": "1",
         "TILMECH_USER": "bench",
         "TILMECH_PREFECT_SERVER": "auto",
+        "TILMECH_RESIDENT": "auto",
     }
 
 
@@ -197,32 +203,39 @@ def rows_for(size: int, work: Path, env: dict[str, str], runs: int, groups: set[
         missing = make_project(work, size, "argos")
         rows.append(measure("translate missing", 2.0, runs, lambda: run(["translate"], missing, env, expect=3)[0]))
     if "review" in groups:
-        ids = segments(project, 2 + 2 * runs)
+        ids = segments(project, 2 + 4 * runs)
         sid, spare = ids[0], iter(ids[1:])
         codes = functional_codes()
         counter = [0]
 
-        def review_edit() -> float:
+        def review_edit(environ: dict[str, str]) -> float:
             counter[0] += 1
-            return run(["review", "edit", sid, "--lang", "ru", "--text", f"Правка {counter[0]}"], project, env)[0]
+            return run(["review", "edit", sid, "--lang", "ru", "--text", f"Правка {counter[0]}"], project, environ)[0]
 
+        own = dict(env, TILMECH_RESIDENT="off")
+        run(["server", "start"], project, env)  # the resident process too (the translate above started it)
         for name, argv in (("review list", ["review", "list", "--lang", "ru"]),
                            ("review show", ["review", "show", sid, "--lang", "ru"]),
                            ("status", ["status"]),
                            ("release list", ["release", "list"]),
                            ("releases", ["releases"])):
             rows.append(measure(name, 0.5, runs, functools.partial(wall, argv, project, env)))
-        rows.append(measure("qa verify", 0.5, runs, lambda: run(
-            ["qa", "verify", "--lang", "ru", "--source", "In 2024, 15 teachers.", "--target", "В 2024 году 15 учителей."],
-            project, env)[0]))
-        rows.append(measure("review edit", 0.5, runs, review_edit))
-        rows.append(measure("review approve", 0.5, runs, lambda: run(
-            ["review", "approve", next(spare), "--lang", "ru", "--acknowledge", codes], project, env)[0]))
-        rows.append(measure("review send-back", 0.5, runs, lambda: run(
-            ["review", "send-back", next(spare), "--lang", "ru", "--note", "check the numbers"], project, env)[0]))
+            rows.append(measure(f"{name}, own process", None, runs, functools.partial(wall, argv, project, own)))
+        verify = ["qa", "verify", "--lang", "ru", "--source", "In 2024, 15 teachers.", "--target",
+                  "В 2024 году 15 учителей."]
+        rows.append(measure("qa verify", 0.5, runs, functools.partial(wall, verify, project, env)))
+        rows.append(measure("qa verify, own process", None, runs, functools.partial(wall, verify, project, own)))
+        for environ, suffix in ((env, ""), (own, ", own process")):
+            rows.append(measure(f"review edit{suffix}", 0.5 if not suffix else None, runs,
+                                functools.partial(review_edit, environ)))
+            rows.append(measure(f"review approve{suffix}", 0.5 if not suffix else None, runs, lambda e=environ: run(
+                ["review", "approve", next(spare), "--lang", "ru", "--acknowledge", codes], project, e)[0]))
+            rows.append(measure(f"review send-back{suffix}", 0.5 if not suffix else None, runs, lambda e=environ: run(
+                ["review", "send-back", next(spare), "--lang", "ru", "--note", "check the numbers"], project, e)[0]))
     if "publish" in groups and sequence:
         site = work / f"site-{size}"
         codes = functional_codes()
+        published: list[str] = []
 
         def steps() -> float:
             t = time.perf_counter()
@@ -236,10 +249,15 @@ def rows_for(size: int, work: Path, env: dict[str, str], runs: int, groups: set[
                 sys.exit(f"release create printed no id: {out!r}")
             run(["release", "approve", found.group(1)], project, env)
             run(["publish", found.group(1), "--to", str(site)], project, env)
+            published.append(found.group(1))
             return time.perf_counter() - t
 
         approve_all(project)  # every article approved once: each release ships them all
         rows.append(measure("edit→publish", 10.0, runs, steps))
+        verify = ["verify", published[-1], "--to", str(site)]  # every file of the release served, by its manifest
+        rows.append(measure("verify", 0.5, runs, functools.partial(wall, verify, project, env)))
+        rows.append(measure("verify, own process", None, runs, functools.partial(
+            wall, verify, project, dict(env, TILMECH_RESIDENT="off"))))
     run(["server", "stop"], project, env)
     return rows
 
