@@ -17,7 +17,11 @@ def main() -> None:
     from .resident import hand_over
 
     argv = sys.argv[1:]
-    code = hand_over(argv)
+    try:
+        code = hand_over(argv)
+    except KeyboardInterrupt:  # Ctrl+C before the command started: as the CLI reports it
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
     if code is not None:
         sys.exit(code)
     run_here(argv)

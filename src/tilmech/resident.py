@@ -54,6 +54,7 @@ IDLE_VARIABLE = "TILMECH_RESIDENT_IDLE"
 DEFAULT_IDLE = 3600.0  # seconds without a command before the resident process ends
 STATE_DIR = os.path.join(".tilmech", "resident")  # relative to the project folder
 CONFIG_NAME = "tilmech.yaml"  # settings.CONFIG_NAME, not imported: this module must stay light
+LOG_LIMIT = 1 << 20  # bytes of resident.log before a new start moves it to resident.log.1
 START_BACKOFF = 10.0  # seconds after a start before a command starts another (unless the last one died)
 
 # The commands handed to the resident process: the daily ones. Servers, workers and deployments
@@ -111,7 +112,10 @@ def hand_over(argv: list[str]) -> int | None:
     current = mode()
     if current == "off":
         return None
-    root = _project_root(plan)
+    try:
+        root = _project_root(plan)
+    except OSError:  # the current folder is gone: the CLI says so, in its own process
+        return None
     if root is None:  # the CLI says why, in its own process
         return None
     folder = os.path.join(root, STATE_DIR)
@@ -286,8 +290,10 @@ def start_in_background(root: str, now: bool = False) -> bool:
         pass
     try:
         os.makedirs(folder, mode=0o700, exist_ok=True)
-        with open(marker, "w", encoding="utf-8"), open(os.path.join(folder, "resident.log"), "a",
-                                                       encoding="utf-8") as out:
+        log = os.path.join(folder, "resident.log")
+        if os.path.exists(log) and os.path.getsize(log) > LOG_LIMIT:  # one older log is kept
+            os.replace(log, log + ".1")
+        with open(marker, "w", encoding="utf-8"), open(log, "a", encoding="utf-8") as out:
             out.write(f"{_stamp()} starting (for `tilmech {' '.join(sys.argv[1:3])}`)\n")
             out.flush()
             subprocess.Popen([sys.executable, "-m", "tilmech.launch", root], stdin=subprocess.DEVNULL,
@@ -358,7 +364,11 @@ class _Resident:
         self.owner = os.getpid()
         self.started = time.time()
         self.served = 0
-        self.idle = float(os.environ.get(IDLE_VARIABLE) or DEFAULT_IDLE)
+        self.idle = DEFAULT_IDLE
+        with contextlib.suppress(ValueError):
+            self.idle = float(os.environ.get(IDLE_VARIABLE) or DEFAULT_IDLE)
+        if not self.idle > 0:
+            self.idle = DEFAULT_IDLE
         self.fingerprint = ""
         self.running: dict[int, tuple[socket.socket, int, str]] = {}  # pidfd: (connection, pid, command)
 
@@ -560,21 +570,24 @@ def _run_command(run: Callable[[list[str]], object], connection: socket.socket, 
     import threading
     import time
 
-    for name in ("SIGCHLD", "SIGTERM", "SIGHUP", "SIGQUIT"):
-        signal.signal(getattr(signal, name), signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    for target, fd in enumerate(fds):
-        if fd != target:
-            os.dup2(fd, target)
-            os.close(fd)
-    os.chdir(request["cwd"])
-    os.environ.clear()
-    os.environ.update(request["env"])
-    time.tzset()
-    os.umask(int(request["umask"]))
-    _reopen_streams(request["stdio"])
-    sys.argv = ["tilmech", *request["argv"]]
-    connection.sendall(json.dumps({"started": os.getpid()}).encode() + b"\n")
+    try:
+        for name in ("SIGCHLD", "SIGTERM", "SIGHUP", "SIGQUIT"):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        for target, fd in enumerate(fds):
+            if fd != target:
+                os.dup2(fd, target)
+                os.close(fd)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        time.tzset()
+        os.umask(int(request["umask"]))
+        _reopen_streams(request["stdio"])
+        sys.argv = ["tilmech", *request["argv"]]
+        connection.sendall(json.dumps({"started": os.getpid()}).encode() + b"\n")
+    except BaseException:  # not started (its folder gone...): tilmech runs it in its own process instead
+        os._exit(70)
     threading.Thread(target=_die_with_client, args=(connection,), daemon=True, name="tilmech-client").start()
     try:
         run(list(request["argv"]))
