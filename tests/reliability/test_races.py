@@ -174,6 +174,34 @@ def test_two_bulk_approvals_approve_each_segment_once(rt: Runtime, tilmech) -> N
     assert_store_sound(rt, tilmech)
 
 
+@pytest.mark.parametrize("rt", RACES, indirect=True)
+def test_two_approvals_that_propagate_to_each_other_both_finish(rt: Runtime, tilmech) -> None:  # type: ignore[no-untyped-def]
+    """Two articles share a sentence; its two drafts are approved at once, each with propagate (the
+    other one is its twin, not approved yet). Both approvals finish: each locks its own translation
+    and its twin's together, in the order of their ids, so neither holds one while waiting for the
+    other (on PostgreSQL that was a deadlock, one approval failing as "the store is busy")."""
+    shared = "The two universities signed an agreement on joint research in Bishkek."
+    content = rt.settings.content_dir
+    for slug, rest in (("twin-a", "It covers three faculties."), ("twin-b", "Students will take part.")):
+        (content / f"{slug}.md").write_text(f"---\ntitle: {slug}\ndate: 2024-03-01\n---\n\n{shared} {rest}\n",
+                                            encoding="utf-8")
+    services.ingest(rt)
+    services.translate_language(rt, "ru")
+    ids = [next(i.segment_id for i in services.review_list(rt, "ru", article=slug) if i.source == shared)
+           for slug in ("twin-a", "twin-b")]
+    bad: list[tuple[int, list[Any]]] = []
+    for n in range(ROUNDS):
+        for k, sid in enumerate(ids):  # both drafts again, with texts of their own
+            services.review_edit(rt, sid, "ru", f"Раунд {n}: текст {k} о соглашении.")
+        results = race(*[partial(services.approve_segments, rt, "ru", [sid], acknowledge=ACKNOWLEDGE, propagate=True)
+                         for sid in ids])
+        if not all(isinstance(r, services.Approval) and r.approved == 1 for r in results):
+            bad.append((n, [kind(r) if isinstance(r, Exception) else r for r in results]))
+    assert not bad, f"{len(bad)} of {ROUNDS} rounds did not finish both approvals: {bad[:5]}"
+    assert {services.review_show(rt, sid, "ru").items[0].state for sid in ids} == {"approved"}
+    assert_store_sound(rt, tilmech)
+
+
 def _write_round(content: Path, n: int) -> None:
     """New content for round ``n``: a new article, and the last sentence of round n-1's article edited."""
     def article(m: int, last: str) -> str:

@@ -436,7 +436,12 @@ def approve_segments(rt: Runtime, lang: str, segment_ids: Sequence[str] = (), ar
                                   .order_by(SegmentRow.position)))
         else:
             segs = [resolve_segment(s, sid) for sid in segment_ids]
-        rows = locked_translations(s, segs, language.code)
+        if propagate:  # the twins too, locked now with the rest: in id order, like any other writer
+            from .tm import identical_to
+
+            rows = locked_translations(s, [*segs, *identical_to(s, segs, language.code)], language.code)
+        else:
+            rows = locked_translations(s, segs, language.code)
         problems = []
         for seg in segs:
             tr = _translation_in(rows, seg, language.code)

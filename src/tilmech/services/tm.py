@@ -294,11 +294,22 @@ def tm_search(rt: Runtime, phrase: str, lang: str, limit: int = 50) -> list[Conc
 
 def _identical(s: Session, seg: SegmentRow, lang: str) -> list[SegmentRow]:
     """The other active segments with ``seg``'s English whose ``lang`` translation is not approved."""
-    return list(s.scalars(select(SegmentRow)
-                          .join(TranslationRow, TranslationRow.segment_id == SegmentRow.id)
-                          .where(SegmentRow.source == seg.source, SegmentRow.id != seg.id, IS_ACTIVE,
-                                 TranslationRow.lang == lang, TranslationRow.state != State.APPROVED.value)
-                          .order_by(SegmentRow.id)))
+    return [other for other in identical_to(s, [seg], lang) if other.id != seg.id]
+
+
+def identical_to(s: Session, segs: Sequence[SegmentRow], lang: str) -> list[SegmentRow]:
+    """The active segments with the English of any of ``segs`` whose ``lang`` translation is not approved
+    (``segs`` among them, when so): what approving ``segs`` with propagation may change, to be locked
+    with them, in one go, before anything is approved."""
+    sources = sorted({seg.source for seg in segs})
+    found: dict[str, SegmentRow] = {}
+    for chunk in in_chunks(sources):
+        for row in s.scalars(select(SegmentRow)
+                             .join(TranslationRow, TranslationRow.segment_id == SegmentRow.id)
+                             .where(SegmentRow.source.in_(chunk), IS_ACTIVE, TranslationRow.lang == lang,
+                                    TranslationRow.state != State.APPROVED.value)):
+            found[row.id] = row
+    return [found[key] for key in sorted(found)]
 
 
 def identical_count(rt: Runtime, segment_id: str, lang: str) -> int:
