@@ -208,3 +208,38 @@ def test_a_real_process_exits_with_the_code_and_no_traceback(pseudo_project: Pat
                            "export", "-o", str(target)], capture_output=True, text=True, timeout=120)
     assert (proc.returncode, proc.stdout) == (2, "")
     assert _one_line(proc.stderr).startswith(f"error: {target}: cannot write it: the folder")
+
+
+def test_a_deadlock_on_postgresql_says_so_and_that_nothing_was_saved(postgres_url: str) -> None:
+    """Two writers each holding a row the other waits for: PostgreSQL ends one of them. That one is
+    told what happened (not "locked for the 30 s of store_timeout"), exit 3 / HTTP 503, nothing saved."""
+    import threading
+
+    store = Store(postgres_url, check=False)
+    with store.session() as session:
+        session.execute(text("CREATE TABLE pair (id int PRIMARY KEY, n int)"))
+        session.execute(text("INSERT INTO pair VALUES (1, 0), (2, 0)"))
+    both = threading.Barrier(2)
+    outcomes: list[BaseException | None] = [None, None]
+
+    def writer(i: int, first: int, second: int) -> None:
+        try:
+            with store.session() as session:
+                session.execute(text("UPDATE pair SET n = n + 1 WHERE id = :id"), {"id": first})
+                both.wait(timeout=30)
+                session.execute(text("UPDATE pair SET n = n + 1 WHERE id = :id"), {"id": second})
+        except BaseException as exc:  # the outcome under test
+            outcomes[i] = exc
+
+    threads = [threading.Thread(target=writer, args=(0, 1, 2)), threading.Thread(target=writer, args=(1, 2, 1))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    failed = [exc for exc in outcomes if exc is not None]
+    assert len(failed) == 1 and isinstance(failed[0], StoreUnavailable), outcomes
+    assert "each waited for what the other held (a deadlock" in str(failed[0]) and "try again" in str(failed[0])
+    assert (failed[0].exit_code, failed[0].http_status) == (3, 503)
+    with store.reading() as session:
+        assert sorted(session.execute(text("SELECT n FROM pair")).scalars()) == [1, 1]  # the winner's two updates
+    store.close()

@@ -69,8 +69,7 @@ SCHEMA_HEAD = "0012"
 
 # What a database driver says when another writer holds the lock past the timeout (SQLite's busy
 # timeout, PostgreSQL's lock_timeout), or when the database cannot be reached at all.
-_BUSY = ("database is locked", "database table is locked", "lock timeout", "could not obtain lock",
-         "deadlock detected")
+_BUSY = ("database is locked", "database table is locked", "lock timeout", "could not obtain lock")
 _UNREACHABLE = ("connection refused", "could not connect", "connection failed", "unable to open database file",
                 "server closed the connection", "could not translate host name", "name or service not known",
                 "timeout expired", "connection timed out", "terminating connection", "no such host")
@@ -94,6 +93,10 @@ def unavailable(url: str, timeout: float, exc: BaseException) -> StoreUnavailabl
         return None
     detail = " ".join(str(exc.orig).split())
     low = detail.lower()
+    if "deadlock detected" in low:
+        return StoreUnavailable(
+            f"the store is busy: on {store_name(url)} this write and another one each waited for what the "
+            "other held (a deadlock; the database ended this one): nothing of it was saved, try again")
     if any(text in low for text in _BUSY):
         return StoreUnavailable(
             f"the store is busy: {store_name(url)} stayed locked by another writer (a flow, the workbench, "
