@@ -64,6 +64,38 @@ def residents(project: Path) -> list[int]:
     return found
 
 
+def only(project: Path, pid: int, timeout: float = 30) -> bool:
+    """Whether ``pid`` is soon the one process serving ``project`` (another one started at the same
+    time ends once it finds it answering)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if residents(project) == [pid]:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat[stat.rindex(")") + 2:].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def reading_a_pipe(pid: int) -> bool:
+    """Whether the process waits in a read of a pipe (its stdin, here)."""
+    try:
+        return "pipe" in Path(f"/proc/{pid}/wchan").read_text()
+    except OSError:
+        return False
+
+
 def gone(pid: int, timeout: float = 10) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -202,21 +234,28 @@ def test_signals_reach_the_command_and_a_killed_tilmech_ends_it(ready: Path) -> 
     """Ctrl+C to ``tilmech`` interrupts the command it handed over (the same message and status as in its
     own process); ``kill -9`` of ``tilmech`` kills the command too, rather than leaving it running."""
     tilmech(ready, "status")
-    running(ready)
+    server = int(running(ready)["pid"])  # type: ignore[arg-type]
     log = ready / ".tilmech" / "resident" / "resident.log"
 
     def waiting(mode: str) -> subprocess.Popen[str]:
-        """``review approve -``: reads ids from stdin, which stays open."""
+        """``review approve -``, once it waits for ids on its stdin (which stays open): in its own process,
+        or in a fork of the resident process."""
         proc = subprocess.Popen([sys.executable, "-m", "tilmech", "review", "approve", "-", "--lang", "ru"],
                                 cwd=ready, env=environment(mode), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
-        time.sleep(3 if mode == "off" else 1)  # started and reading
-        return proc
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            readers = [proc.pid] if mode == "off" else children(server)
+            if any(reading_a_pipe(pid) for pid in readers):
+                return proc
+            time.sleep(0.05)
+        raise AssertionError("the command never waited for its stdin")
 
     results = []
     for mode in ("auto", "off"):
         proc = waiting(mode)
         proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)  # ended by the signal, its stdin still open
         out, err = proc.communicate(timeout=30)
         results.append((proc.returncode, out, err))
     assert results[0] == results[1]
@@ -260,7 +299,7 @@ def test_a_killed_or_stale_resident_process_is_replaced_and_shows_in_server_stat
         assert gone(new)
         newest = int(running(ready)["pid"])  # type: ignore[arg-type]
         assert newest != new
-        assert residents(ready) == [newest]
+        assert only(ready, newest)
     finally:
         os.utime(module, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     resident.stop(str(ready))
@@ -284,8 +323,7 @@ def test_two_commands_at_once_start_one_and_an_idle_one_ends(ready: Path) -> Non
         out, err = proc.communicate(timeout=60)
         assert proc.returncode == 0 and "ru:" in out, err
     pid = int(running(ready)["pid"])  # type: ignore[arg-type]
-    time.sleep(1)
-    assert residents(ready) == [pid]
+    assert only(ready, pid)
     assert gone(pid, timeout=30)
     assert not (ready / ".tilmech" / "resident" / "socket").exists()
     assert resident.status(str(ready))["state"] == "stopped"

@@ -201,7 +201,8 @@ def _send(connection: socket.socket, message: dict[str, Any], fds: list[int] | N
     frame = struct.pack("!I", len(data)) + data
     if fds:
         sent = socket.send_fds(connection, [frame], fds)
-        connection.sendall(frame[sent:])
+        if sent < len(frame):  # (not an empty send: the other side may have read it all and closed)
+            connection.sendall(frame[sent:])
     else:
         connection.sendall(frame)
 
