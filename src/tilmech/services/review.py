@@ -436,12 +436,12 @@ def approve_segments(rt: Runtime, lang: str, segment_ids: Sequence[str] = (), ar
                                   .order_by(SegmentRow.position)))
         else:
             segs = [resolve_segment(s, sid) for sid in segment_ids]
+        twins: list[SegmentRow] = []
         if propagate:  # the twins too, locked now with the rest: in id order, like any other writer
             from .tm import identical_to
 
-            rows = locked_translations(s, [*segs, *identical_to(s, segs, language.code)], language.code)
-        else:
-            rows = locked_translations(s, segs, language.code)
+            twins = identical_to(s, segs, language.code)
+        rows = locked_translations(s, [*segs, *twins], language.code)
         problems = []
         for seg in segs:
             tr = _translation_in(rows, seg, language.code)
@@ -455,7 +455,7 @@ def approve_segments(rt: Runtime, lang: str, segment_ids: Sequence[str] = (), ar
                 if propagate and tr.state == State.APPROVED.value:
                     from .tm import propagate as propagate_text
 
-                    propagated += propagate_text(s, rt, seg, tr)
+                    propagated += propagate_text(s, rt, seg, tr, twins, rows)
             except FindingsNotAcknowledged as exc:  # one segment: refused; several: skipped and reported
                 if len(segs) == 1 and not article:
                     raise

@@ -39,7 +39,7 @@ from ..runtime import Runtime
 from ..store import MemoryRow, SegmentRow, Store, TranslationRow
 from ..store.queries import IS_ACTIVE, in_chunks, resolve_segment, segment_model
 from .quality import check_draft, draft_risk
-from .review import locked_translations, record_change
+from .review import record_change
 
 MIN_SIMILARITY = 50  # suggestions below this are more noise than help
 MAX_LIMIT = 50
@@ -319,17 +319,18 @@ def identical_count(rt: Runtime, segment_id: str, lang: str) -> int:
         return len(_identical(s, resolve_segment(s, segment_id), code))
 
 
-def propagate(s: Session, rt: Runtime, seg: SegmentRow, tr: TranslationRow) -> int:
+def propagate(s: Session, rt: Runtime, seg: SegmentRow, tr: TranslationRow, twins: Sequence[SegmentRow],
+              rows: dict[str, TranslationRow]) -> int:
     """Give ``tr``'s text (just approved) to the not-approved translations of the identical English
-    sentence, each an edit in its history ("propagated from SEGMENT"), left as drafts, QA run
+    sentence among ``twins`` (:func:`identical_to` of the approval, their translations locked in
+    ``rows``), each an edit in its history ("propagated from SEGMENT"), left as drafts, QA run
     again; those that already hold the text are left alone. Returns how many changed."""
-    others = _identical(s, seg, tr.lang)
-    rows = locked_translations(s, others, tr.lang)
     language = get_language(tr.lang)
     changed = 0
-    for other in others:
+    for other in twins:
         row = rows.get(other.id)
-        if row is None or row.state == State.APPROVED.value or row.text == tr.text:
+        if other.source != seg.source or other.id == seg.id or row is None or row.state == State.APPROVED.value \
+                or row.text == tr.text:
             continue
         findings = check_draft(rt, segment_model(other), tr.text, language)
         row.qa = [f.to_dict() for f in findings]
