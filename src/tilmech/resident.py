@@ -326,10 +326,9 @@ def ask(root: str, message: dict[str, Any]) -> dict[str, Any] | None:
 
 def status(root: str) -> dict[str, Any]:
     """What is known of the project's resident process: ``state`` running (with pid, started,
-    served, idle, fingerprint), stale (another tilmech's), or stopped; and the mode."""
+    served, idle, fingerprint), stale (another tilmech's), or stopped; and its ``folder``."""
     reply = ask(root, {"status": True})
-    found: dict[str, Any] = {"state": "stopped", "mode": os.environ.get(MODE_VARIABLE, "auto") or "auto",
-                             "folder": os.path.join(root, STATE_DIR)}
+    found: dict[str, Any] = {"state": "stopped", "folder": os.path.join(root, STATE_DIR)}
     if reply is not None:
         found.update(reply)
         found["state"] = "running" if reply.get("fingerprint") == fingerprint() else "stale"

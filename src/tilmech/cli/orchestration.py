@@ -175,7 +175,7 @@ def server_status(ctx: Context) -> int:
     if os.environ.get("PREFECT_API_URL"):
         click.echo(f"PREFECT_API_URL is set ({os.environ['PREFECT_API_URL']}): flows run on that server instead")
     there = resident.status(str(root))
-    mode = resident.mode()
+    resident_mode = resident.mode()
     if there["state"] == "running":
         click.echo(f"resident process: running: {_describe_resident(there)}")
     elif there["state"] == "stale":
@@ -183,9 +183,9 @@ def server_status(ctx: Context) -> int:
                    "daily command replaces it")
     else:
         start = {"auto": "the next daily command starts it", "manual": "`tilmech server start` starts it",
-                 "off": "not used"}[mode]
+                 "off": "not used"}[resident_mode]
         click.echo(f"resident process: stopped: {start}")
-    click.echo(f"resident mode: {mode} ({resident.MODE_VARIABLE})")
+    click.echo(f"resident mode: {resident_mode} ({resident.MODE_VARIABLE})")
     return 0 if found.state == "running" else 1
 
 
