@@ -225,12 +225,12 @@ def rows_for(size: int, work: Path, env: dict[str, str], runs: int, groups: set[
                   "В 2024 году 15 учителей."]
         rows.append(measure("qa verify", 0.5, runs, functools.partial(wall, verify, project, env)))
         rows.append(measure("qa verify, own process", None, runs, functools.partial(wall, verify, project, own)))
-        for environ, suffix in ((env, ""), (own, ", own process")):
-            rows.append(measure(f"review edit{suffix}", 0.5 if not suffix else None, runs,
+        for environ, suffix, target in ((env, "", 0.5), (own, ", own process", None)):
+            rows.append(measure(f"review edit{suffix}", target, runs,
                                 functools.partial(review_edit, environ)))
-            rows.append(measure(f"review approve{suffix}", 0.5 if not suffix else None, runs, lambda e=environ: run(
+            rows.append(measure(f"review approve{suffix}", target, runs, lambda e=environ: run(
                 ["review", "approve", next(spare), "--lang", "ru", "--acknowledge", codes], project, e)[0]))
-            rows.append(measure(f"review send-back{suffix}", 0.5 if not suffix else None, runs, lambda e=environ: run(
+            rows.append(measure(f"review send-back{suffix}", target, runs, lambda e=environ: run(
                 ["review", "send-back", next(spare), "--lang", "ru", "--note", "check the numbers"], project, e)[0]))
     if "publish" in groups and sequence:
         site = work / f"site-{size}"
