@@ -343,20 +343,26 @@ def _publish_all(rt: Runtime, dest: Path, **options: bool) -> services.PublishRe
     return services.publish(rt, release.id, dest, **options)
 
 
+def _showcase_with_report(project: Path, markdown: str) -> None:
+    """A PDF under content/en/files/, and the showcase article extended with a link to it, a link to
+    another page, then ``markdown``."""
+    content = project / "content" / "en"
+    (content / "files").mkdir()
+    (content / "files" / "report.pdf").write_bytes(b"%PDF-1.4\n%report\n")
+    showcase = content / "partners-showcase.md"
+    showcase.write_text(showcase.read_text(encoding="utf-8")
+                        + "\nThe [full report](files/report.pdf) and the [partners page](other-page.html).\n\n"
+                        + markdown, encoding="utf-8")
+
+
 def test_referenced_images_ship_in_the_release_listed_and_sized(pseudo_project: Path, tmp_path: Path) -> None:
     from PIL import Image
 
     from tilmech.publish import verify_release
 
-    content = pseudo_project / "content" / "en"
-    (content / "files").mkdir()
-    (content / "files" / "report.pdf").write_bytes(b"%PDF-1.4\n%report\n")
-    showcase = content / "partners-showcase.md"
-    showcase.write_text(showcase.read_text(encoding="utf-8") + (
-        "\nThe [full report](files/report.pdf) and the [partners page](other-page.html).\n\n"
+    _showcase_with_report(pseudo_project, (
         "![A remote picture](https://www.example.org/remote.png)\n\n"
-        '<p><img src="images/plaque.jpg"> <img src="https://www.example.org/raw.png" alt="Raw"></p>\n'),
-        encoding="utf-8")
+        '<p><img src="images/plaque.jpg"> <img src="https://www.example.org/raw.png" alt="Raw"></p>\n'))
     rt = drafted(pseudo_project)
     report = _publish_all(rt, tmp_path / "site")
     root = report.path
@@ -497,15 +503,10 @@ def test_markdown_files_and_feed_content_point_at_the_release_files(pseudo_proje
     settings = pseudo_project / "tilmech.yaml"
     settings.write_text(settings.read_text(encoding="utf-8").replace('base_url: ""', f'base_url: "{base}"'),
                         encoding="utf-8")
-    content = pseudo_project / "content" / "en"
-    (content / "files").mkdir()
-    (content / "files" / "report.pdf").write_bytes(b"%PDF-1.4\n%report\n")
-    showcase = content / "partners-showcase.md"
-    showcase.write_text(showcase.read_text(encoding="utf-8") + (
-        "\nThe [full report](files/report.pdf) and the [partners page](other-page.html).\n\n"
+    _showcase_with_report(pseudo_project, (
         "![The plaque][plaque] and ![A remote picture](https://www.example.org/remote.png)\n\n"
         '<p><img src="images/plaque.jpg"></p>\n\n'
-        "[plaque]: images/plaque.jpg\n"), encoding="utf-8")
+        "[plaque]: images/plaque.jpg\n"))
     rt = drafted(pseudo_project)
     report = _publish_all(rt, tmp_path / "site")
     root = report.path
