@@ -335,6 +335,28 @@ def status(root: str) -> dict[str, Any]:
     return found
 
 
+def ensure(root: str, say: Callable[[str], object] = lambda message: None, timeout: float = 60) -> dict[str, Any]:
+    """The project's resident process, running: the one that runs (``new`` false), or one started now
+    (a stale one ended first, ``say`` told) once it answers. State ``stopped`` when none answered
+    within ``timeout`` seconds: its log says why."""
+    import time
+
+    found = status(root)
+    if found["state"] == "running":
+        return {**found, "new": False}
+    if found["state"] == "stale":
+        stop(root)
+    say("starting the resident process (the daily commands' modules imported once)")
+    start_in_background(root, now=True)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = status(root)
+        if found["state"] == "running":
+            return {**found, "new": True}
+        time.sleep(0.1)
+    return found
+
+
 def stop(root: str) -> dict[str, Any] | None:
     """End the project's resident process (commands it is running go on): its last status, or None."""
     import time

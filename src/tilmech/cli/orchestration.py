@@ -108,24 +108,13 @@ def _start_resident(root: Path) -> None:
     if resident.mode() == "off":
         click.echo(f"resident process: off ({resident.MODE_VARIABLE})")
         return
-    found = resident.status(str(root))
-    if found["state"] == "running":
-        click.echo(f"resident process running already: {_describe_resident(found)}")
-        return
-    if found["state"] == "stale":
-        resident.stop(str(root))
-    say("starting the resident process (the daily commands' modules imported once)")
-    resident.start_in_background(str(root), now=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        found = resident.status(str(root))
-        if found["state"] == "running":
-            click.echo(f"resident process started: {_describe_resident(found)}")
-            return
-        time.sleep(0.1)
-    from ..errors import EnvironmentNotReady
+    found = resident.ensure(str(root), say=say)
+    if found["state"] != "running":
+        from ..errors import EnvironmentNotReady
 
-    raise EnvironmentNotReady(f"the resident process did not start within 60 s: see {found['folder']}/resident.log")
+        raise EnvironmentNotReady(f"the resident process did not start within 60 s: see {found['folder']}/resident.log")
+    verb = "started" if found["new"] else "running already"
+    click.echo(f"resident process {verb}: {_describe_resident(found)}")
 
 
 def _describe_resident(found: dict[str, Any]) -> str:
