@@ -351,3 +351,17 @@ def test_a_command_that_is_not_a_daily_one_runs_in_its_own_process(ready: Path) 
     assert int(resident.status(str(ready))["served"]) == served  # type: ignore[arg-type]
     assert json.loads((ready / ".tilmech" / "resident" / "resident.json").read_text())["pid"] == \
         resident.status(str(ready))["pid"]
+
+
+def test_what_the_hand_over_knows_of_the_cli_matches_the_cli() -> None:
+    """tilmech.resident keeps its own copies (it must not import the CLI): the daily commands, the root
+    options it reads past, the settings file's name. Each must be the CLI's."""
+    from tilmech.cli import cli
+    from tilmech.settings import CONFIG_NAME
+
+    assert set(cli.commands) >= resident.COMMANDS
+    flag = {opt: getattr(param, "is_flag", False) for param in cli.params for opt in param.opts}
+    assert [flag[name] for name in sorted(resident._VALUE_OPTIONS)] == [False] * len(resident._VALUE_OPTIONS)
+    assert all(flag[name] for name in resident._FLAGS)
+    assert all(flag[f"-{letter}"] for letter in resident._FLAG_LETTERS)
+    assert resident.CONFIG_NAME == CONFIG_NAME
